@@ -1,0 +1,276 @@
+package resilient
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Class is what an attempt's outcome means for the caller: success, a
+// transient failure worth retrying, a permanent failure to return at once, or
+// an account-level failure that stops every call of the account.
+type Class int
+
+// The classes of an Outcome.
+const (
+	// ClassSuccess is a 2xx answer (or 1xx/3xx) with no error code, or code 0.
+	ClassSuccess Class = iota
+	// ClassTransient is a failure that may pass: codes 5, 11 and 91, HTTP
+	// 408, 429, 500, 502, 503 and 504, and network failures.
+	ClassTransient
+	// ClassPermanent is a failure that repeats on every resend: invalid key,
+	// invalid phone number, bad payload, unknown codes, other 4xx.
+	ClassPermanent
+	// ClassAccount is a failure of the whole account: codes 2, 8 and 9, HTTP
+	// 402 and the API 2.0 message "Unavailable for your account status".
+	ClassAccount
+)
+
+var classNames = [...]string{"success", "transient", "permanent", "account"}
+
+// String returns "success", "transient", "permanent" or "account".
+func (c Class) String() string {
+	if c >= 0 && int(c) < len(classNames) {
+		return classNames[c]
+	}
+	return "class(" + strconv.Itoa(int(c)) + ")"
+}
+
+// Outcome is what the classification of one attempt found. The zero value is
+// a success with no code.
+type Outcome struct {
+	// Class is the outcome's class after any rule of the Transport applied.
+	Class Class
+	// Code is the Notificore API 1.0 code that decided the class: the
+	// top-level code, or the deciding recipient's in a bulk answer. It is 0
+	// when the answer carried none.
+	Code int
+	// Description is the answer's errorDescription, or the API 2.0 error
+	// message; for a transport failure it is empty.
+	Description string
+	// StatusCode is the HTTP status received, 0 when no response came.
+	StatusCode int
+	// Err is the transport error, nil when a response was received.
+	Err error
+	// Ambiguous reports that the failed request may still have been
+	// processed (a reset after the body was written, 500/502/504, code 5, a
+	// bulk answer that accepted some recipients): it is resent only when the
+	// request is idempotent.
+	Ambiguous bool
+	// Canceled reports that the caller's context ended the attempt. It is
+	// never retried and counts as neither success nor failure for circuits.
+	Canceled bool
+	// AcceptedEarlier reports a duplicate-reference answer (23, 43, 63) to a
+	// resend: an earlier attempt was accepted, so this is a success.
+	AcceptedEarlier bool
+	// Unread reports that the body was not classified: it was larger than
+	// the Transport's bound, or unreadable. The status alone decided.
+	Unread bool
+	// RetryAfter is the wait the server asked for (Retry-After, seconds or
+	// HTTP-date relative to the response's Date), uncapped; 0 if none.
+	RetryAfter time.Duration
+	// Recipients are the per-recipient results of a bulk answer, in the
+	// order the answer lists them; nil for other answers.
+	Recipients []Recipient
+}
+
+// Recipient is one element of a bulk create answer's result array.
+type Recipient struct {
+	// Code is the element's error code (0 when accepted).
+	Code int
+	// Description is the element's errorDescription.
+	Description string
+	// Reference is the client reference the element names, if any.
+	Reference string
+	// ID is the id Notificore gave the accepted message, if any.
+	ID string
+	// Class is the element's class after the Transport's rules.
+	Class Class
+	// AcceptedEarlier reports a duplicate-reference answer for a recipient
+	// that an earlier attempt of the same call may have created.
+	AcceptedEarlier bool
+}
+
+// classifyStatus returns the class of an HTTP status with no body code, and
+// whether a failure with it may have been processed (ambiguous).
+func classifyStatus(status int) (Class, bool) {
+	switch {
+	case status < 400:
+		return ClassSuccess, false
+	case status == http.StatusPaymentRequired:
+		return ClassAccount, false
+	case status == http.StatusRequestTimeout, status == http.StatusTooManyRequests,
+		status == http.StatusServiceUnavailable:
+		return ClassTransient, false
+	case status == http.StatusInternalServerError, status == http.StatusBadGateway,
+		status == http.StatusGatewayTimeout:
+		return ClassTransient, true
+	case status < 500, status == http.StatusNotImplemented,
+		status == http.StatusHTTPVersionNotSupported, status == http.StatusNetworkAuthenticationRequired:
+		return ClassPermanent, false
+	default:
+		return ClassTransient, true
+	}
+}
+
+// classifyError sorts a transport failure. ctx is the caller's context;
+// written reports whether any of the request body reached the transport.
+func classifyError(ctx context.Context, err error, hasBody, written bool) Outcome {
+	o := Outcome{Class: ClassTransient, Err: err}
+	if ctx.Err() != nil {
+		o.Canceled = true
+		return o
+	}
+	var (
+		dnsErr  *net.DNSError
+		opErr   *net.OpError
+		certErr *tls.CertificateVerificationError
+		uaErr   x509.UnknownAuthorityError
+		hostErr x509.HostnameError
+		invErr  x509.CertificateInvalidError
+		recErr  tls.RecordHeaderError
+	)
+	switch {
+	case errors.As(err, &certErr), errors.As(err, &uaErr), errors.As(err, &hostErr),
+		errors.As(err, &invErr), errors.As(err, &recErr):
+		// The server's identity cannot be trusted: retrying cannot help.
+		o.Class = ClassPermanent
+	case errors.As(err, &dnsErr), errors.As(err, &opErr) && opErr.Op == "dial":
+		// Never sent.
+	case hasBody && !written:
+		// Not a byte of the body left: the server cannot have acted on it.
+	default:
+		o.Ambiguous = true
+	}
+	return o
+}
+
+// classifyResponse sorts a received answer. body is the bounded read of the
+// response body; unread reports that it was not read (or not whole), in which
+// case the status alone decides. It returns the outcome and the rule that
+// governs it.
+func (rs *ruleSet) classifyResponse(resp *http.Response, body []byte, unread bool, now time.Time) (Outcome, Rule) {
+	o := Outcome{StatusCode: resp.StatusCode, Unread: unread, RetryAfter: retryAfter(resp.Header, now)}
+	var a answer
+	if !unread {
+		a = parseAnswer(body)
+	}
+	var r Rule
+	switch top, desc, ok := a.topCode(); {
+	case ok:
+		o.Code, o.Description = top.code(), desc
+		r = rs.forWire(top)
+		if o.Description == "" {
+			o.Description = CodeDescription(o.Code)
+		}
+	case len(a.api2) > 0:
+		o.Description = a.api2[0]
+		r = rs.forMessage(o.Description, resp.StatusCode)
+	case len(a.items) > 0:
+		o.Recipients = make([]Recipient, len(a.items))
+		for i, it := range a.items {
+			o.Recipients[i] = Recipient{
+				Code:        it.Error.code(),
+				Description: string(it.Description),
+				Reference:   string(it.Reference),
+				ID:          string(it.ID),
+				Class:       rs.forWire(it.Error).Class,
+			}
+		}
+		r = rs.aggregate(&o)
+	default:
+		r = rs.forStatus(resp.StatusCode)
+	}
+	o.Class = r.Class
+	o.Ambiguous = o.ambiguous()
+	return o, r
+}
+
+// topCode returns the answer's deciding error code and its description: the
+// top-level code, else the wrapped single result's; false when neither is an
+// error.
+func (a *answer) topCode() (wireCode, string, bool) {
+	if a.code.isError() {
+		return a.code, a.desc, true
+	}
+	if a.single != nil && a.single.Error.isError() {
+		return a.single.Error, string(a.single.Description), true
+	}
+	return wireCode{}, "", false
+}
+
+// forWire returns the rule of a code as written; a malformed code is an
+// unknown code, and unknown codes are permanent.
+func (rs *ruleSet) forWire(c wireCode) Rule {
+	if c.bad {
+		return rs.forClass(ClassPermanent)
+	}
+	return rs.forCode(c.n)
+}
+
+// aggregate sets o's Code and Description from its most severe recipient
+// (account over transient over permanent over success) and returns that
+// recipient's rule, or the status's rule when every recipient succeeded.
+func (rs *ruleSet) aggregate(o *Outcome) Rule {
+	worst := -1
+	for i, rc := range o.Recipients {
+		if rc.Class != ClassSuccess && (worst < 0 || severity(rc.Class) > severity(o.Recipients[worst].Class)) {
+			worst = i
+		}
+	}
+	if worst < 0 {
+		o.Code, o.Description = 0, ""
+		return rs.forStatus(o.StatusCode)
+	}
+	w := o.Recipients[worst]
+	o.Code, o.Description = w.Code, w.Description
+	if r, ok := rs.codes[w.Code]; ok && r.Class == w.Class {
+		return r
+	}
+	return rs.forClass(w.Class)
+}
+
+func severity(c Class) int {
+	switch c {
+	case ClassAccount:
+		return 3
+	case ClassTransient:
+		return 2
+	case ClassPermanent:
+		return 1
+	}
+	return 0
+}
+
+// ambiguous reports whether a failed answer may have been processed: code 5,
+// a 500/502/504, or a bulk answer that accepted some recipients.
+func (o *Outcome) ambiguous() bool {
+	if o.Class != ClassTransient {
+		return false
+	}
+	for _, rc := range o.Recipients {
+		if rc.Class == ClassSuccess || rc.Code == 5 {
+			return true
+		}
+	}
+	if o.Code != 0 {
+		return !throttled(o.Code) && o.Code != 91
+	}
+	_, amb := classifyStatus(o.StatusCode)
+	return amb
+}
+
+func (c wireCode) isError() bool { return c.set && (c.bad || c.n != 0) }
+
+// code returns the code's number, -1 for a malformed one.
+func (c wireCode) code() int {
+	if c.bad {
+		return -1
+	}
+	return c.n
+}

@@ -1,0 +1,127 @@
+package resilient
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrCircuitOpen is the errors.Is target of every fail-fast: RoundTrip
+// returned without network I/O because a circuit of the call is open.
+var ErrCircuitOpen = errors.New("resilient: circuit open")
+
+// FailFastHeader marks an answer that WithFailFastAnswers synthesized
+// locally; its value is the scope of the open circuit.
+const FailFastHeader = "X-Resilient-Fail-Fast"
+
+// CircuitOpenError is the error of a fail-fast. errors.Is(err,
+// ErrCircuitOpen) holds for it, also through the *url.Error of
+// http.Client.Do, and errors.As finds it there.
+type CircuitOpenError struct {
+	// Scope is the circuit's scope: ScopeAccount or ScopeHost.
+	Scope Scope
+	// Host is the host the circuit guards.
+	Host string
+	// Class, Code, Description and StatusCode describe the outcome that
+	// opened the circuit.
+	Class       Class
+	Code        int
+	Description string
+	StatusCode  int
+	// Until is when the circuit lets a probe through. It is zero while a
+	// probe is in flight (half-open).
+	Until time.Time
+
+	api2 bool
+}
+
+// Error says which circuit is open, what opened it and until when.
+func (e *CircuitOpenError) Error() string {
+	var b strings.Builder
+	b.WriteString("resilient: " + string(e.Scope) + " circuit open for " + e.Host)
+	switch {
+	case e.Code != 0:
+		b.WriteString(" (code " + strconv.Itoa(e.Code))
+		if e.Description != "" {
+			b.WriteString(": " + e.Description)
+		}
+		b.WriteString(")")
+	case e.Description != "":
+		b.WriteString(" (" + e.Description + ")")
+	case e.StatusCode != 0:
+		b.WriteString(" (HTTP " + strconv.Itoa(e.StatusCode) + ")")
+	}
+	if e.Until.IsZero() {
+		b.WriteString(", probe in flight")
+	} else {
+		b.WriteString(" until " + e.Until.UTC().Format(time.RFC3339))
+	}
+	return b.String()
+}
+
+// Is reports whether target is ErrCircuitOpen.
+func (e *CircuitOpenError) Is(target error) bool { return target == ErrCircuitOpen }
+
+// ErrorType returns "circuit_open", the error.type of a fail-fast in traces.
+func (e *CircuitOpenError) ErrorType() string { return "circuit_open" }
+
+// response synthesizes the answer WithFailFastAnswers returns: the status
+// and Notificore-shaped body of the answer that opened the circuit, with the
+// code as a JSON number (the official Go SDK reads it into an int), marked
+// by FailFastHeader. A circuit opened without a code answers code 5.
+func (e *CircuitOpenError) response(req *http.Request, now time.Time) *http.Response {
+	status := e.StatusCode
+	if status == 0 {
+		status = http.StatusServiceUnavailable
+	}
+	var v any
+	switch {
+	case e.api2:
+		v = map[string]any{"errors": []map[string]string{{"message": e.Description}}}
+	case e.Code != 0:
+		v = map[string]any{"error": e.Code, "errorDescription": e.Description}
+	default:
+		v = map[string]any{"error": 5, "errorDescription": CodeDescription(5)}
+	}
+	body, _ := json.Marshal(v)
+	h := http.Header{
+		"Content-Type": {"application/json"},
+		FailFastHeader: {string(e.Scope)},
+	}
+	if !e.Until.IsZero() {
+		secs := int(e.Until.Sub(now)/time.Second) + 1
+		h.Set("Retry-After", strconv.Itoa(max(secs, 1)))
+	}
+	return &http.Response{
+		Status:        strconv.Itoa(status) + " " + http.StatusText(status),
+		StatusCode:    status,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        h,
+		Body:          io.NopCloser(strings.NewReader(string(body))),
+		ContentLength: int64(len(body)),
+		Request:       req,
+	}
+}
+
+// CircuitEvent is a state change of a circuit, handed to the listener of
+// WithCircuitListener and traced as a span event.
+type CircuitEvent struct {
+	// Scope and Host name the circuit.
+	Scope Scope
+	Host  string
+	// From and To are gobreaker's state names: "closed", "half-open", "open".
+	From, To string
+	// Class and Code describe the outcome that opened the circuit (To "open").
+	Class Class
+	Code  int
+	// Until is when an opened circuit lets a probe through.
+	Until time.Time
+	// At is when the change happened.
+	At time.Time
+}

@@ -1,0 +1,293 @@
+package resilient
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// ScopeName is the instrumentation scope of the Transport's spans and
+// metrics: the module path.
+const ScopeName = "github.com/resilient-sms/resilient"
+
+// telemetryConfig is what the tracing options set.
+type telemetryConfig struct {
+	tp   trace.TracerProvider
+	mp   metric.MeterProvider
+	prop propagation.TextMapPropagator
+}
+
+// WithTracerProvider sets the provider of the Transport's spans. Without it
+// the provider of the span in the request's context is used, else the
+// global one. A nil provider is ignored.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return optionFunc(func(c *config) {
+		if tp != nil {
+			c.tel.tp = tp
+		}
+	})
+}
+
+// WithMeterProvider sets the provider of the Transport's metrics; without it
+// the global one is used. A nil provider is ignored.
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return optionFunc(func(c *config) {
+		if mp != nil {
+			c.tel.mp = mp
+		}
+	})
+}
+
+// WithPropagators sets the propagators that inject each attempt's trace
+// context into its request headers; without it the global propagator is
+// used, as otelhttp does. A nil value is ignored.
+func WithPropagators(p propagation.TextMapPropagator) Option {
+	return optionFunc(func(c *config) {
+		if p != nil {
+			c.tel.prop = p
+		}
+	})
+}
+
+// telemetry traces a Transport's calls: an INTERNAL span per RoundTrip, a
+// CLIENT span per attempt, span events for decisions, and metrics.
+type telemetry struct {
+	tracer   trace.Tracer // nil: from the request's span or the global provider
+	global   trace.Tracer // the global provider's, which follows SetTracerProvider
+	prop     propagation.TextMapPropagator
+	explicit bool // prop was set by an option
+	m        instruments
+}
+
+func newTelemetry(cfg telemetryConfig) *telemetry {
+	t := &telemetry{prop: cfg.prop, explicit: cfg.prop != nil}
+	if cfg.tp != nil {
+		t.tracer = cfg.tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
+	}
+	t.global = otel.GetTracerProvider().Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
+	mp := cfg.mp
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	t.m = newInstruments(mp.Meter(ScopeName, metric.WithInstrumentationVersion(Version)))
+	return t
+}
+
+// Version is the version of this module, reported as the instrumentation
+// scope's version.
+const Version = "0.1.0"
+
+// telCall is the tracing state of one recording RoundTrip; nil when the
+// call's span does not record.
+type telCall struct {
+	span   trace.Span
+	tracer trace.Tracer
+	ctx    context.Context
+	prop   propagation.TextMapPropagator
+	final  *Outcome
+	reason Reason
+	attrs  []attribute.KeyValue // method and server, shared by attempt spans
+}
+
+// startCall starts the call's INTERNAL span.
+func (t *telemetry) startCall(req *http.Request) (context.Context, *telCall) {
+	ctx := req.Context()
+	tracer := t.tracer
+	if tracer == nil {
+		if sp := trace.SpanFromContext(ctx); sp.SpanContext().IsValid() {
+			tracer = sp.TracerProvider().Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
+		} else {
+			tracer = t.global
+		}
+	}
+	cctx, span := tracer.Start(ctx, operationName(req), trace.WithSpanKind(trace.SpanKindInternal))
+	if !span.IsRecording() {
+		return ctx, nil
+	}
+	tc := &telCall{span: span, tracer: tracer, ctx: cctx, prop: t.prop, attrs: requestAttrs(req)}
+	if tc.prop == nil {
+		tc.prop = otel.GetTextMapPropagator()
+	}
+	span.SetAttributes(tc.attrs...)
+	span.SetAttributes(attribute.String(AttrOperation, operationName(req)))
+	return cctx, tc
+}
+
+// telAttempt is the tracing state of one attempt.
+type telAttempt struct {
+	span  trace.Span
+	attrs []attribute.KeyValue
+}
+
+// startAttempt starts an attempt's CLIENT span and returns the request to
+// send: carrying the span's context and, through the propagators, its
+// headers.
+func (t *telemetry) startAttempt(tc *telCall, r *http.Request, attempt int) (*http.Request, telAttempt) {
+	if tc == nil {
+		return r, telAttempt{}
+	}
+	attrs := tc.attrs
+	if attempt > 1 {
+		attrs = append(attrs[:len(attrs):len(attrs)], semconv.HTTPRequestResendCount(attempt-1))
+	}
+	actx, span := tc.tracer.Start(tc.ctx, spanMethod(r.Method),
+		trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+	span.SetAttributes(semconv.URLFull(redactURL(r.URL)), attribute.Int(AttrAttempt, attempt))
+	r = r.WithContext(actx)
+	if len(tc.prop.Fields()) > 0 {
+		r.Header = r.Header.Clone()
+		if r.Header == nil {
+			r.Header = http.Header{}
+		}
+		tc.prop.Inject(actx, propagation.HeaderCarrier(r.Header))
+	}
+	return r, telAttempt{span: span}
+}
+
+// endAttempt ends an attempt's span with what came back, and records the
+// attempt's metrics.
+func (t *telemetry) endAttempt(tc *telCall, ta telAttempt, req *http.Request, start time.Time, resp *http.Response, out *Outcome) {
+	errType := errorType(out)
+	t.m.attempt(req, start, out, errType)
+	if ta.span == nil {
+		return
+	}
+	if resp != nil {
+		ta.span.SetAttributes(semconv.HTTPResponseStatusCode(resp.StatusCode))
+	}
+	ta.span.SetAttributes(outcomeAttrs(out)...)
+	if errType != "" {
+		ta.span.SetAttributes(semconv.ErrorTypeKey.String(errType))
+		desc := out.Description
+		if out.Err != nil {
+			desc = out.Err.Error()
+		}
+		ta.span.SetStatus(codes.Error, desc)
+	}
+	ta.span.End()
+}
+
+// retrying records a retry decision.
+func (t *telemetry) retrying(tc *telCall, attempt int, out *Outcome, d decision) {
+	t.m.retry(out, d)
+	if tc == nil {
+		return
+	}
+	attrs := append(outcomeAttrs(out),
+		attribute.Int(AttrAttempt, attempt),
+		attribute.Float64(AttrDelay, d.delay.Seconds()),
+		attribute.String(AttrDelaySource, string(d.source)),
+		attribute.String(AttrReason, retryCause(out)))
+	tc.span.AddEvent(EventRetryScheduled, trace.WithAttributes(attrs...))
+}
+
+// stopped records the decision that ended the call on an answer or a
+// transport failure.
+func (t *telemetry) stopped(tc *telCall, attempt int, out *Outcome, d decision) {
+	if tc == nil {
+		return
+	}
+	tc.final, tc.reason = out, d.reason
+	switch d.reason {
+	case ReasonSuccess:
+		return
+	case ReasonAcceptedEarlier:
+		tc.span.AddEvent(EventAcceptedEarlier, trace.WithAttributes(
+			attribute.Int(AttrAttempt, attempt), attribute.Int(AttrCode, out.Code)))
+		return
+	}
+	attrs := append(outcomeAttrs(out), attribute.Int(AttrAttempt, attempt), attribute.String(AttrReason, string(d.reason)))
+	if d.reason == ReasonDeadline {
+		attrs = append(attrs, attribute.Float64(AttrDelay, d.delay.Seconds()))
+	}
+	tc.span.AddEvent(EventGaveUp, trace.WithAttributes(attrs...))
+}
+
+// failedFast records a call that an open circuit stopped.
+func (t *telemetry) failedFast(tc *telCall, e *CircuitOpenError) {
+	t.m.failFast(e)
+	if tc == nil {
+		return
+	}
+	attrs := []attribute.KeyValue{attribute.String(AttrScope, string(e.Scope)), attribute.String(AttrClass, e.Class.String())}
+	if e.Code != 0 {
+		attrs = append(attrs, attribute.Int(AttrCode, e.Code))
+	}
+	if !e.Until.IsZero() {
+		attrs = append(attrs, attribute.String(AttrRetryAt, e.Until.UTC().Format(time.RFC3339Nano)))
+	}
+	tc.span.AddEvent(EventFailedFast, trace.WithAttributes(attrs...))
+}
+
+// circuitChanged records a circuit's state change.
+func (t *telemetry) circuitChanged(tc *telCall, ev CircuitEvent) {
+	t.m.circuit(ev)
+	if tc == nil {
+		return
+	}
+	attrs := []attribute.KeyValue{attribute.String(AttrScope, string(ev.Scope)),
+		attribute.String(AttrFrom, ev.From), attribute.String(AttrTo, ev.To)}
+	if ev.To == "open" {
+		attrs = append(attrs, attribute.String(AttrClass, ev.Class.String()),
+			attribute.String(AttrRetryAt, ev.Until.UTC().Format(time.RFC3339Nano)))
+		if ev.Code != 0 {
+			attrs = append(attrs, attribute.Int(AttrCode, ev.Code))
+		}
+	}
+	tc.span.AddEvent(EventCircuitChanged, trace.WithAttributes(attrs...))
+}
+
+// endCall ends the call's span: Error only when the whole call failed.
+func (t *telemetry) endCall(tc *telCall, attempts int, resp *http.Response, err error) {
+	if tc == nil {
+		return
+	}
+	tc.span.SetAttributes(attribute.Int(AttrAttempts, attempts))
+	switch {
+	case err != nil:
+		tc.span.SetAttributes(semconv.ErrorType(err))
+		tc.span.SetStatus(codes.Error, err.Error())
+	case resp != nil && resp.Header.Get(FailFastHeader) != "":
+		tc.span.SetAttributes(semconv.ErrorTypeKey.String("circuit_open"))
+		tc.span.SetStatus(codes.Error, "circuit open")
+	case tc.final != nil && tc.final.Class != ClassSuccess:
+		tc.span.SetAttributes(semconv.ErrorTypeKey.String(tc.final.Class.String()))
+		tc.span.SetStatus(codes.Error, string(tc.reason))
+	}
+	if tc.final != nil {
+		tc.span.SetAttributes(outcomeAttrs(tc.final)...)
+	}
+	tc.span.End()
+}
+
+// errorType is an attempt's error.type: the status code for HTTP errors,
+// the Notificore code for errors in 2xx answers, a short name for transport
+// failures; "" for a success.
+func errorType(out *Outcome) string {
+	switch {
+	case out.Class == ClassSuccess:
+		return ""
+	case out.Err != nil:
+		if out.Canceled {
+			return "canceled"
+		}
+		if te, ok := out.Err.(interface{ Timeout() bool }); ok && te.Timeout() {
+			return "timeout"
+		}
+		return semconv.ErrorType(out.Err).Value.AsString()
+	case out.StatusCode >= 400:
+		return strconv.Itoa(out.StatusCode)
+	case out.Code != 0:
+		return "notificore_" + strconv.Itoa(out.Code)
+	}
+	return out.Class.String()
+}

@@ -1,0 +1,231 @@
+package resilient
+
+import (
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// Policy holds the numbers that drive a Transport's retries. The zero value
+// of every field means its default, so Policy{} is the default policy.
+type Policy struct {
+	// MaxAttempts is the number of attempts (not retries) a call may make;
+	// default 4. 1 disables retries.
+	MaxAttempts int
+	// Backoff shapes the delays between attempts.
+	Backoff Backoff
+	// MaxRetryAfter caps the wait a server's Retry-After may impose on one
+	// retry; default 60s. A longer Retry-After waits this long.
+	MaxRetryAfter time.Duration
+	// Budget limits retries per host so that an outage cannot multiply traffic.
+	Budget RetryBudget
+	// MaxBodyBytes bounds how much of a response body is read to classify it;
+	// default 256 KiB. A larger body is handed back unread and classified by
+	// its status alone.
+	MaxBodyBytes int64
+	// MaxRequestBodyBytes bounds how much of a request body without GetBody
+	// is buffered to resend it; default 1 MiB. A larger body is sent once
+	// and never resent.
+	MaxRequestBodyBytes int64
+}
+
+// Backoff shapes exponential delays with jitter: attempt n waits about
+// Initial·Multiplier^(n-1), capped at Max, randomised by ±Jitter. The zero
+// value of every field means its default.
+type Backoff struct {
+	// Initial is the first delay; default 500ms.
+	Initial time.Duration
+	// Max caps the delay before jitter; default 30s.
+	Max time.Duration
+	// Multiplier grows the delay each retry; default 1.5.
+	Multiplier float64
+	// Jitter is the randomisation factor in (0, 1]; default 0.5. A negative
+	// value disables jitter.
+	Jitter float64
+}
+
+// RetryBudget caps retries per host as a fraction of calls, in the manner of
+// the SRE book's per-client retry budget: every call earns Ratio of a token,
+// every retry spends one, and at most Burst tokens are held. Retries of code
+// 11 (the API's throttling answer, a refusal that processed nothing) are paced
+// by back-off and do not spend tokens. The zero value means the defaults.
+type RetryBudget struct {
+	// Ratio is the tokens each call earns; default 0.1, i.e. retries stay
+	// under about 10% of calls once the burst is spent. A negative value
+	// disables the budget.
+	Ratio float64
+	// Burst is the tokens a host starts with and may hold; default 10.
+	Burst int
+}
+
+// Rule overrides what a Transport does with the outcomes it matches: a code,
+// an API 2.0 message, an HTTP status or a class (see WithCodeRule and its
+// siblings). Class always applies: ClassTransient retries, ClassPermanent and
+// ClassSuccess return at once, ClassAccount returns and opens the account's
+// circuit. Zero values of the other fields keep the Policy's numbers.
+type Rule struct {
+	// Class is the class matching outcomes take.
+	Class Class
+	// MaxAttempts replaces Policy.MaxAttempts for matching outcomes.
+	MaxAttempts int
+	// Backoff replaces Policy.Backoff for matching outcomes.
+	Backoff Backoff
+	// OpenFor is how long an account-level outcome keeps the account's
+	// circuit open; 0 means the default for its code.
+	OpenFor time.Duration
+}
+
+// Policy defaults.
+const (
+	defaultMaxAttempts   = 4
+	defaultInitial       = 500 * time.Millisecond
+	defaultMaxInterval   = 30 * time.Second
+	defaultMultiplier    = 1.5
+	defaultJitter        = 0.5
+	defaultMaxRetryAfter = time.Minute
+	defaultBudgetRatio   = 0.1
+	defaultBudgetBurst   = 10
+	defaultMaxBody       = 256 << 10
+	defaultMaxReqBody    = 1 << 20
+)
+
+// withDefaults returns p with every zero field set to its default.
+func (p Policy) withDefaults() Policy {
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = defaultMaxAttempts
+	}
+	p.Backoff = p.Backoff.withDefaults()
+	if p.MaxRetryAfter <= 0 {
+		p.MaxRetryAfter = defaultMaxRetryAfter
+	}
+	if p.Budget.Ratio == 0 {
+		p.Budget.Ratio = defaultBudgetRatio
+	}
+	if p.Budget.Burst <= 0 {
+		p.Budget.Burst = defaultBudgetBurst
+	}
+	if p.MaxBodyBytes <= 0 {
+		p.MaxBodyBytes = defaultMaxBody
+	}
+	if p.MaxRequestBodyBytes <= 0 {
+		p.MaxRequestBodyBytes = defaultMaxReqBody
+	}
+	return p
+}
+
+func (b Backoff) withDefaults() Backoff {
+	if b.Initial <= 0 {
+		b.Initial = defaultInitial
+	}
+	if b.Max <= 0 {
+		b.Max = defaultMaxInterval
+	}
+	if b.Max < b.Initial {
+		b.Max = b.Initial
+	}
+	if b.Multiplier < 1 {
+		b.Multiplier = defaultMultiplier
+	}
+	switch {
+	case b.Jitter == 0:
+		b.Jitter = defaultJitter
+	case b.Jitter < 0:
+		b.Jitter = 0
+	case b.Jitter > 1:
+		b.Jitter = 1
+	}
+	return b
+}
+
+// newBackOff returns a fresh exponential back-off for one call: the
+// generator is not safe for concurrent use, so calls never share one.
+func (b Backoff) newBackOff() *backoff.ExponentialBackOff {
+	bo := &backoff.ExponentialBackOff{
+		InitialInterval:     b.Initial,
+		RandomizationFactor: b.Jitter,
+		Multiplier:          b.Multiplier,
+		MaxInterval:         b.Max,
+		MaxElapsedTime:      0, // the caller's context bounds the call
+		Stop:                backoff.Stop,
+		Clock:               backoff.SystemClock,
+	}
+	bo.Reset()
+	return bo
+}
+
+// Reason says why a call stopped or retried; it is the reason attribute of
+// the decisions the Transport traces.
+type Reason string
+
+// The reasons of a decision.
+const (
+	ReasonSuccess         Reason = "success"          // the answer was a success
+	ReasonAcceptedEarlier Reason = "accepted_earlier" // a resend found the earlier attempt accepted
+	ReasonPermanent       Reason = "permanent"        // a permanent failure: resending cannot help
+	ReasonAccount         Reason = "account"          // an account-level failure
+	ReasonTransient       Reason = "transient"        // a transient failure, retried
+	ReasonAttempts        Reason = "attempts"         // the attempts allowed are used up
+	ReasonUnsafe          Reason = "unsafe"           // resending could send a message twice
+	ReasonDeadline        Reason = "deadline"         // the wait would pass the context's deadline
+	ReasonBudget          Reason = "budget"           // the host's retry budget is spent
+	ReasonCircuitOpen     Reason = "circuit_open"     // a circuit opened during the call
+	ReasonCanceled        Reason = "canceled"         // the caller's context ended
+)
+
+// DelaySource says where a retry's delay came from.
+type DelaySource string
+
+// The sources of a retry delay.
+const (
+	SourceBackoff    DelaySource = "backoff"     // the exponential back-off
+	SourceRetryAfter DelaySource = "retry_after" // the server's Retry-After
+)
+
+// decision is what decide chose for one attempt's outcome.
+type decision struct {
+	retry  bool
+	delay  time.Duration
+	source DelaySource
+	reason Reason
+}
+
+// decideInput is everything decide looks at.
+type decideInput struct {
+	out        *Outcome
+	rule       Rule          // the effective rule of the outcome
+	attempt    int           // attempts made so far, 1-based
+	resendSafe bool          // resending cannot send a message twice
+	backoff    time.Duration // the back-off generator's next delay
+	maxRA      time.Duration // Policy.MaxRetryAfter
+	timeLeft   time.Duration // until the context's deadline; negative: none
+}
+
+// decide is the pure decision step: from an attempt's outcome and the
+// call's state it chooses to return or to retry after a delay.
+func decide(in decideInput) decision {
+	o := in.out
+	switch {
+	case o.Canceled:
+		return decision{reason: ReasonCanceled}
+	case o.Class == ClassSuccess && o.AcceptedEarlier:
+		return decision{reason: ReasonAcceptedEarlier}
+	case o.Class == ClassSuccess:
+		return decision{reason: ReasonSuccess}
+	case o.Class == ClassPermanent:
+		return decision{reason: ReasonPermanent}
+	case o.Class == ClassAccount:
+		return decision{reason: ReasonAccount}
+	case in.attempt >= in.rule.MaxAttempts:
+		return decision{reason: ReasonAttempts}
+	case o.Ambiguous && !in.resendSafe:
+		return decision{reason: ReasonUnsafe}
+	}
+	d := decision{retry: true, delay: in.backoff, source: SourceBackoff, reason: ReasonTransient}
+	if ra := min(o.RetryAfter, in.maxRA); ra > d.delay {
+		d.delay, d.source = ra, SourceRetryAfter
+	}
+	if in.timeLeft >= 0 && d.delay >= in.timeLeft {
+		return decision{delay: d.delay, source: d.source, reason: ReasonDeadline}
+	}
+	return d
+}

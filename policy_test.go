@@ -1,0 +1,110 @@
+package resilient
+
+import (
+	"testing"
+	"time"
+)
+
+func TestPolicyDefaults(t *testing.T) {
+	p := Policy{}.withDefaults()
+	want := Policy{
+		MaxAttempts:         4,
+		Backoff:             Backoff{Initial: 500 * time.Millisecond, Max: 30 * time.Second, Multiplier: 1.5, Jitter: 0.5},
+		MaxRetryAfter:       time.Minute,
+		Budget:              RetryBudget{Ratio: 0.1, Burst: 10},
+		MaxBodyBytes:        256 << 10,
+		MaxRequestBodyBytes: 1 << 20,
+	}
+	if p != want {
+		t.Errorf("defaults %+v, want %+v", p, want)
+	}
+	if b := (Backoff{Jitter: -1, Initial: time.Minute}).withDefaults(); b.Jitter != 0 || b.Max != time.Minute {
+		t.Errorf("no-jitter backoff %+v", b)
+	}
+}
+
+func TestBackoffSequence(t *testing.T) {
+	bo := Backoff{Initial: 100 * time.Millisecond, Max: 400 * time.Millisecond, Multiplier: 2, Jitter: -1}.withDefaults().newBackOff()
+	for i, want := range []time.Duration{100, 200, 400, 400, 400} {
+		if got := bo.NextBackOff(); got != want*time.Millisecond {
+			t.Errorf("delay %d = %v, want %v", i, got, want*time.Millisecond)
+		}
+	}
+	jit := Backoff{Initial: time.Second, Jitter: 0.5}.withDefaults().newBackOff()
+	for range 100 {
+		if d := jit.NextBackOff(); d < 500*time.Millisecond || d > 1500*time.Millisecond {
+			t.Fatalf("jittered first delay %v out of [0.5s, 1.5s]", d)
+		}
+		jit.Reset()
+	}
+}
+
+func TestDecide(t *testing.T) {
+	rule := Rule{Class: ClassTransient, MaxAttempts: 4}
+	tr := func(mut func(*Outcome)) *Outcome {
+		o := &Outcome{Class: ClassTransient}
+		if mut != nil {
+			mut(o)
+		}
+		return o
+	}
+	tests := []struct {
+		name       string
+		out        *Outcome
+		attempt    int
+		safe       bool
+		backoff    time.Duration
+		timeLeft   time.Duration
+		wantRetry  bool
+		wantReason Reason
+		wantDelay  time.Duration
+		wantSource DelaySource
+	}{
+		{"success", &Outcome{}, 1, true, time.Second, -1, false, ReasonSuccess, 0, ""},
+		{"accepted earlier", &Outcome{AcceptedEarlier: true}, 2, true, time.Second, -1, false, ReasonAcceptedEarlier, 0, ""},
+		{"permanent", &Outcome{Class: ClassPermanent, Code: 21}, 1, true, time.Second, -1, false, ReasonPermanent, 0, ""},
+		{"account", &Outcome{Class: ClassAccount, Code: 8}, 1, true, time.Second, -1, false, ReasonAccount, 0, ""},
+		{"canceled", tr(func(o *Outcome) { o.Canceled = true }), 1, true, time.Second, -1, false, ReasonCanceled, 0, ""},
+		{"transient retries", tr(nil), 1, true, time.Second, -1, true, ReasonTransient, time.Second, SourceBackoff},
+		{"last attempt", tr(nil), 4, true, time.Second, -1, false, ReasonAttempts, 0, ""},
+		{"ambiguous unsafe", tr(func(o *Outcome) { o.Ambiguous = true }), 1, false, time.Second, -1, false, ReasonUnsafe, 0, ""},
+		{"ambiguous safe", tr(func(o *Outcome) { o.Ambiguous = true }), 1, true, time.Second, -1, true, ReasonTransient, time.Second, SourceBackoff},
+		{"retry-after longer", tr(func(o *Outcome) { o.RetryAfter = 5 * time.Second }), 1, true, time.Second, -1, true, ReasonTransient, 5 * time.Second, SourceRetryAfter},
+		{"retry-after shorter", tr(func(o *Outcome) { o.RetryAfter = time.Millisecond }), 1, true, time.Second, -1, true, ReasonTransient, time.Second, SourceBackoff},
+		{"retry-after capped", tr(func(o *Outcome) { o.RetryAfter = time.Hour }), 1, true, time.Second, -1, true, ReasonTransient, time.Minute, SourceRetryAfter},
+		{"deadline", tr(func(o *Outcome) { o.RetryAfter = 5 * time.Second }), 1, true, time.Second, 4 * time.Second, false, ReasonDeadline, 5 * time.Second, SourceRetryAfter},
+		{"deadline room", tr(nil), 1, true, time.Second, 2 * time.Second, true, ReasonTransient, time.Second, SourceBackoff},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := decide(decideInput{out: tt.out, rule: rule, attempt: tt.attempt, resendSafe: tt.safe,
+				backoff: tt.backoff, maxRA: time.Minute, timeLeft: tt.timeLeft})
+			if d.retry != tt.wantRetry || d.reason != tt.wantReason || d.delay != tt.wantDelay || d.source != tt.wantSource {
+				t.Errorf("got %+v; want retry=%v reason=%v delay=%v source=%q", d, tt.wantRetry, tt.wantReason, tt.wantDelay, tt.wantSource)
+			}
+		})
+	}
+}
+
+func TestBudget(t *testing.T) {
+	bs := budgets{cfg: RetryBudget{Ratio: 0.25, Burst: 2}}
+	b := bs.get("h")
+	if bs.get("h") != b {
+		t.Fatal("budget not shared per host")
+	}
+	steps := []struct {
+		deposits int
+		want     bool
+	}{{0, true}, {0, true}, {0, false}, {3, false}, {1, true}, {100, true}, {0, true}, {0, false}}
+	for i, s := range steps {
+		for range s.deposits {
+			b.deposit()
+		}
+		if got := b.withdraw(); got != s.want {
+			t.Errorf("step %d: withdraw = %v, want %v", i, got, s.want)
+		}
+	}
+	if (&budgets{cfg: RetryBudget{Ratio: -1}}).get("h") != nil {
+		t.Error("disabled budget should be nil")
+	}
+}

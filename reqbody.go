@@ -1,0 +1,112 @@
+package resilient
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"sync/atomic"
+)
+
+// bodySource hands a request's body to every attempt: the original body to
+// the first, then GetBody's copies, or copies of a buffer it filled itself
+// when the request has no GetBody.
+type bodySource struct {
+	req        *http.Request
+	first      io.ReadCloser // the first attempt's body; nil when none
+	buf        []byte        // the buffered body when GetBody is nil
+	buffered   bool
+	replayable bool // every attempt can get the same bytes
+}
+
+// newBodySource prepares req's body for resending. A body without GetBody is
+// buffered up to limit bytes; a larger one is sent once, unbuffered, and the
+// request is never resent. It fails only when reading the body fails, and
+// then it has closed the body, as RoundTrip must.
+func newBodySource(req *http.Request, limit int64) (bodySource, error) {
+	b := bodySource{req: req, replayable: true}
+	switch {
+	case req.Body == nil || req.Body == http.NoBody:
+		return b, nil
+	case req.GetBody != nil:
+		b.first = req.Body
+		return b, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
+	if err != nil {
+		req.Body.Close()
+		return b, err
+	}
+	if int64(len(data)) > limit {
+		b.first = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(data), req.Body), req.Body}
+		b.replayable = false
+		return b, nil
+	}
+	req.Body.Close()
+	b.buf, b.buffered = data, true
+	return b, nil
+}
+
+// hasBody reports whether the request carries a body.
+func (b *bodySource) hasBody() bool { return b.first != nil || b.buffered }
+
+// open returns the body for the attempt with the given 1-based number.
+func (b *bodySource) open(attempt int) (io.ReadCloser, error) {
+	switch {
+	case b.buffered:
+		return io.NopCloser(bytes.NewReader(b.buf)), nil
+	case attempt == 1:
+		return b.first, nil
+	case b.first == nil:
+		return nil, nil
+	}
+	return b.req.GetBody()
+}
+
+// bytes returns the whole body, reading a GetBody copy when it was not
+// buffered; false when it cannot be had within limit bytes.
+func (b *bodySource) bytes(limit int64) ([]byte, bool) {
+	switch {
+	case b.buffered:
+		return b.buf, true
+	case !b.replayable || b.first == nil:
+		return nil, false
+	}
+	rc, err := b.req.GetBody()
+	if err != nil {
+		return nil, false
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
+	if err != nil || int64(len(data)) > limit {
+		return nil, false
+	}
+	return data, true
+}
+
+// close closes the original body when no attempt will send it.
+func (b *bodySource) close() {
+	if b.first != nil {
+		b.first.Close()
+	}
+}
+
+// trackedBody records whether the transport read any of a request body, that
+// is whether the request may have reached the server. net/http may read it
+// from another goroutine, hence the atomic.
+type trackedBody struct {
+	rc   io.ReadCloser
+	read atomic.Bool
+}
+
+func (t *trackedBody) Read(p []byte) (int, error) {
+	n, err := t.rc.Read(p)
+	if n > 0 {
+		t.read.Store(true)
+	}
+	return n, err
+}
+
+func (t *trackedBody) Close() error { return t.rc.Close() }

@@ -1,0 +1,110 @@
+package resilient
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+)
+
+// drainLimit bounds how much of a discarded response is read so that its
+// connection can be reused; a longer remainder closes the connection.
+const drainLimit = 64 << 10
+
+// responseBody is the body handed back to the caller after classification:
+// the bytes read to classify it, then whatever was left unread, then the
+// error that cut the read short, if any: byte for byte what the server sent.
+type responseBody struct {
+	r       bytes.Reader
+	rest    io.ReadCloser // unread remainder of an oversized body; nil when read whole
+	err     error         // read error after the bytes; nil means io.EOF
+	outcome Outcome
+}
+
+func (b *responseBody) Read(p []byte) (int, error) {
+	if b.r.Len() > 0 {
+		return b.r.Read(p)
+	}
+	if b.rest != nil {
+		return b.rest.Read(p)
+	}
+	if b.err != nil {
+		return 0, b.err
+	}
+	return 0, io.EOF
+}
+
+func (b *responseBody) Close() error {
+	if b.rest != nil {
+		return b.rest.Close()
+	}
+	return nil
+}
+
+// readBody reads resp's body up to limit bytes to classify it and puts a
+// responseBody in its place. It reports the bytes, whether they are not the
+// whole body (too large, or the read failed), and the read error.
+func readBody(resp *http.Response, limit int64) (rb *responseBody, data []byte, partial bool, err error) {
+	if resp.Body == nil || resp.Body == http.NoBody {
+		return nil, nil, false, nil
+	}
+	rb = &responseBody{}
+	if resp.ContentLength > limit {
+		rb.rest = resp.Body
+		resp.Body = rb
+		return rb, nil, true, nil
+	}
+	size := limit + 1
+	if resp.ContentLength >= 0 {
+		size = resp.ContentLength + 1 // one more byte to see EOF
+	}
+	if size <= 32<<10 {
+		data = make([]byte, 0, size)
+		for int64(len(data)) < size && err == nil {
+			var n int
+			n, err = resp.Body.Read(data[len(data):size])
+			data = data[:len(data)+n]
+		}
+		if err == io.EOF {
+			err = nil
+		}
+	} else {
+		data, err = io.ReadAll(io.LimitReader(resp.Body, size))
+	}
+	rb.r.Reset(data)
+	switch {
+	case err != nil:
+		resp.Body.Close()
+		rb.err = err
+		partial = true
+	case int64(len(data)) > limit:
+		rb.rest = resp.Body
+		partial = true
+	default:
+		resp.Body.Close()
+	}
+	resp.Body = rb
+	return rb, data, partial, err
+}
+
+// discard drains (bounded) and closes a response the caller will not see,
+// so its connection can be reused.
+func discard(resp *http.Response) {
+	if resp == nil || resp.Body == nil {
+		return
+	}
+	io.CopyN(io.Discard, resp.Body, drainLimit)
+	resp.Body.Close()
+}
+
+// OutcomeOf returns the classification of the attempt whose response the
+// Transport handed back, and false when resp did not come from a Transport
+// or had no body.
+func OutcomeOf(resp *http.Response) (Outcome, bool) {
+	if resp == nil {
+		return Outcome{}, false
+	}
+	if rb, ok := resp.Body.(*responseBody); ok {
+		return rb.outcome, true
+	}
+	return Outcome{}, false
+}

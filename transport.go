@@ -1,0 +1,298 @@
+package resilient
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// Transport is an http.RoundTripper for the Notificore API that classifies
+// every answer and retries, returns or fails fast accordingly. The layers
+// nest as circuits(retry(attempt)): an open circuit stops a call, and its
+// retries, before any network I/O.
+//
+// A Transport must be made with NewTransport. It is safe for concurrent use
+// by multiple goroutines and immutable once made.
+type Transport struct {
+	base      http.RoundTripper
+	policy    Policy
+	rules     ruleSet
+	clock     clock
+	apiErrors bool
+	budgets   budgets
+	circuits  *circuits
+	tel       *telemetry
+}
+
+var _ http.RoundTripper = (*Transport)(nil)
+
+// NewTransport returns a Transport that sends attempts through base, or
+// through http.DefaultTransport when base is nil.
+func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	cfg := newConfig(opts)
+	t := &Transport{
+		base:      base,
+		policy:    cfg.policy,
+		rules:     cfg.rules,
+		clock:     cfg.clock,
+		apiErrors: cfg.apiErrors,
+		budgets:   budgets{cfg: cfg.policy.Budget},
+		tel:       newTelemetry(cfg.tel),
+	}
+	t.circuits = newCircuits(cfg.circuits, cfg.clock, t.tel)
+	return t
+}
+
+// call is the state of one RoundTrip.
+type call struct {
+	req      *http.Request
+	ctx      context.Context // the caller's, plus the call's span
+	tc       *telCall
+	scope    scope
+	body     bodySource
+	bo       *backoff.ExponentialBackOff
+	boFor    Backoff
+	idem     int8        // 0 unknown, 1 idempotent, -1 not
+	maybe    bool        // an earlier attempt may have been processed whole
+	prev     []Recipient // the previous bulk answer's recipients
+	attempts int
+
+	acct, hostC        *circuit
+	acctDone, hostDone func(error)
+}
+
+// RoundTrip sends req, resending it while its outcome is transient and a
+// resend is safe, and returns the final answer untouched: success, a
+// permanent or account-level answer, or the last answer when the attempts,
+// the retry budget or the time run out. It returns an error only when there
+// is no answer to hand back: a transport failure, an open circuit (an error
+// for which errors.Is(err, ErrCircuitOpen) holds), or the request's context
+// ending during a back-off.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	c := &call{req: req, scope: t.circuits.scopeOf(req)}
+	c.ctx, c.tc = t.tel.startCall(req)
+	resp, err := t.roundTrip(c)
+	t.tel.endCall(c.tc, c.attempts, resp, err)
+	return resp, err
+}
+
+func (t *Transport) roundTrip(c *call) (*http.Response, error) {
+	if resp, err := t.circuits.admit(c); resp != nil || err != nil {
+		closeBody(c.req)
+		return resp, err
+	}
+	var err error
+	if c.body, err = newBodySource(c.req, t.policy.MaxRequestBodyBytes); err != nil {
+		t.circuits.release(c)
+		return nil, &Error{Reason: ReasonPermanent, Err: err}
+	}
+	bud := t.budgets.get(c.req.URL.Host)
+	if bud != nil {
+		bud.deposit()
+	}
+	for {
+		c.attempts++
+		resp, rb, out, rule := t.attempt(c)
+		t.reconcile(c, &out, &rule)
+		t.circuits.record(c, &out, rule)
+		d := t.decide(c, &out, rule)
+		if d.retry && bud != nil && !throttled(out.Code) && !bud.withdraw() {
+			d = decision{reason: ReasonBudget}
+		}
+		if d.retry && t.circuits.opened(c) {
+			d = decision{reason: ReasonCircuitOpen}
+		}
+		if !d.retry {
+			t.tel.stopped(c.tc, c.attempts, &out, d)
+			if rb != nil {
+				rb.outcome = out
+			}
+			return t.finish(c, resp, &out, d)
+		}
+		t.tel.retrying(c.tc, c.attempts, &out, d)
+		discard(resp)
+		if err := t.wait(c, d.delay); err != nil {
+			c.body.close()
+			return nil, &Error{Attempts: c.attempts, Reason: ReasonCanceled, Outcome: out, Err: err}
+		}
+		if resp, err := t.circuits.admit(c); resp != nil || err != nil {
+			c.body.close()
+			return resp, err
+		}
+	}
+}
+
+// attempt sends one copy of the request and classifies what came back.
+func (t *Transport) attempt(c *call) (*http.Response, *responseBody, Outcome, Rule) {
+	rc, err := c.body.open(c.attempts)
+	if err != nil {
+		return nil, nil, Outcome{Class: ClassPermanent, Err: err}, t.rules.forClass(ClassPermanent)
+	}
+	r := c.req
+	var tb *trackedBody
+	if rc != nil {
+		a := &attemptRequest{req: *c.req}
+		a.body.rc = rc
+		r = &a.req
+		r.Body, tb = &a.body, &a.body
+	}
+	r, ta := t.tel.startAttempt(c.tc, r, c.attempts)
+	start := t.clock.Now()
+	resp, err := t.base.RoundTrip(r)
+	if err != nil {
+		if resp != nil && resp.Body != nil { // a broken base; honour the contract ourselves
+			resp.Body.Close()
+		}
+		out := classifyError(c.req.Context(), err, tb != nil, tb != nil && tb.read.Load())
+		rule := t.rules.forClass(out.Class)
+		t.tel.endAttempt(c.tc, ta, r, start, nil, &out)
+		return nil, nil, out, rule
+	}
+	if resp.Body == nil {
+		resp.Body = http.NoBody
+	}
+	rb, data, partial, rerr := readBody(resp, t.policy.MaxBodyBytes)
+	out, rule := t.rules.classifyResponse(resp, data, partial, t.clock.Now())
+	if rerr != nil {
+		// The answer was cut short: it may have been processed.
+		out.Err, out.Class, out.Ambiguous = rerr, ClassTransient, true
+		if c.req.Context().Err() != nil {
+			out.Canceled = true
+		}
+		rule = t.rules.forClass(ClassTransient)
+	}
+	t.tel.endAttempt(c.tc, ta, r, start, resp, &out)
+	return resp, rb, out, rule
+}
+
+// attemptRequest is an attempt's shallow copy of the caller's request and
+// its tracked body, allocated together.
+type attemptRequest struct {
+	req  http.Request
+	body trackedBody
+}
+
+// reconcile applies what earlier attempts of the call imply: a duplicate
+// reference answered to a resend means the earlier attempt was accepted.
+func (t *Transport) reconcile(c *call, out *Outcome, rule *Rule) {
+	defer func() {
+		if out.Ambiguous && out.Recipients == nil {
+			c.maybe = true
+		}
+		if out.Recipients != nil {
+			c.prev = out.Recipients
+		}
+	}()
+	if c.attempts == 1 {
+		return
+	}
+	if out.Recipients == nil {
+		if c.maybe && isDuplicateReference(out.Code) {
+			out.Class, out.AcceptedEarlier = ClassSuccess, true
+			*rule = t.rules.forClass(ClassSuccess)
+		}
+		return
+	}
+	changed := false
+	for i := range out.Recipients {
+		rc := &out.Recipients[i]
+		if !isDuplicateReference(rc.Code) {
+			continue
+		}
+		var before *Recipient
+		if i < len(c.prev) && (c.prev[i].Reference == "" || c.prev[i].Reference == rc.Reference) {
+			before = &c.prev[i]
+		}
+		if c.maybe || (before != nil && (before.Class == ClassSuccess || before.Code == 5)) {
+			rc.Class, rc.AcceptedEarlier, changed = ClassSuccess, true, true
+			if before != nil && rc.ID == "" {
+				rc.ID = before.ID
+			}
+		}
+	}
+	if changed {
+		*rule = t.rules.aggregate(out)
+		out.Class = rule.Class
+		out.Ambiguous = out.ambiguous()
+		out.AcceptedEarlier = out.Class == ClassSuccess
+	}
+}
+
+// decide gathers the call's state and asks the pure decide step.
+func (t *Transport) decide(c *call, out *Outcome, rule Rule) decision {
+	in := decideInput{out: out, rule: rule, attempt: c.attempts, maxRA: t.policy.MaxRetryAfter, timeLeft: -1}
+	if out.Class == ClassTransient && !out.Canceled && c.attempts < rule.MaxAttempts {
+		in.resendSafe = t.resendSafe(c, out)
+		if c.bo == nil || c.boFor != rule.Backoff {
+			c.bo, c.boFor = rule.Backoff.newBackOff(), rule.Backoff
+		}
+		in.backoff = c.bo.NextBackOff()
+		if dl, ok := c.req.Context().Deadline(); ok {
+			in.timeLeft = max(dl.Sub(t.clock.Now()), 0)
+		}
+	}
+	return decide(in)
+}
+
+// resendSafe reports whether sending the request again cannot send a
+// message twice: the body can be replayed, and the failed attempt was never
+// processed or the request is idempotent.
+func (t *Transport) resendSafe(c *call, out *Outcome) bool {
+	if !c.body.replayable {
+		return false
+	}
+	if !out.Ambiguous {
+		return true
+	}
+	if c.idem == 0 {
+		c.idem = -1
+		if idempotentMethod(c.req.Method) || markedIdempotent(c.req.Context()) {
+			c.idem = 1
+		} else if b, ok := c.body.bytes(t.policy.MaxRequestBodyBytes); ok && everyMessageReferenced(b) {
+			c.idem = 1
+		}
+	}
+	return c.idem == 1
+}
+
+// wait blocks for d or until the call's context ends.
+func (t *Transport) wait(c *call, d time.Duration) error {
+	ctx := c.req.Context()
+	if d <= 0 {
+		return ctx.Err()
+	}
+	ch, stop := t.clock.After(d)
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		stop()
+		return ctx.Err()
+	}
+}
+
+// finish hands the final answer back: the response untouched, or an Error
+// when there is none (or when WithAPIErrors asks for one).
+func (t *Transport) finish(c *call, resp *http.Response, out *Outcome, d decision) (*http.Response, error) {
+	if resp == nil {
+		c.body.close()
+		return nil, &Error{Attempts: c.attempts, Reason: d.reason, Outcome: *out, Err: out.Err}
+	}
+	if t.apiErrors && (out.Class == ClassPermanent || out.Class == ClassAccount) {
+		e := &Error{Attempts: c.attempts, Reason: d.reason, Outcome: *out, Body: snippet(resp)}
+		resp.Body.Close()
+		return nil, e
+	}
+	return resp, nil
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
