@@ -194,7 +194,7 @@ type decideInput struct {
 	out        *Outcome
 	rule       Rule          // the effective rule of the outcome
 	attempt    int           // attempts made so far, 1-based
-	resendSafe bool          // resending cannot send a message twice
+	resendSafe bool          // the body can be replayed and a resend cannot send a message twice
 	backoff    time.Duration // the back-off generator's next delay
 	maxRA      time.Duration // Policy.MaxRetryAfter
 	timeLeft   time.Duration // until the context's deadline; negative: none
@@ -217,7 +217,7 @@ func decide(in decideInput) decision {
 		return decision{reason: ReasonAccount}
 	case in.attempt >= in.rule.MaxAttempts:
 		return decision{reason: ReasonAttempts}
-	case o.Ambiguous && !in.resendSafe:
+	case !in.resendSafe:
 		return decision{reason: ReasonUnsafe}
 	}
 	d := decision{retry: true, delay: in.backoff, source: SourceBackoff, reason: ReasonTransient}

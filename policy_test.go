@@ -65,6 +65,7 @@ func TestDecide(t *testing.T) {
 		{"permanent", &Outcome{Class: ClassPermanent, Code: 21}, 1, true, time.Second, -1, false, ReasonPermanent, 0, ""},
 		{"account", &Outcome{Class: ClassAccount, Code: 8}, 1, true, time.Second, -1, false, ReasonAccount, 0, ""},
 		{"canceled", tr(func(o *Outcome) { o.Canceled = true }), 1, true, time.Second, -1, false, ReasonCanceled, 0, ""},
+		{"body not replayable", tr(nil), 1, false, time.Second, -1, false, ReasonUnsafe, 0, ""},
 		{"transient retries", tr(nil), 1, true, time.Second, -1, true, ReasonTransient, time.Second, SourceBackoff},
 		{"last attempt", tr(nil), 4, true, time.Second, -1, false, ReasonAttempts, 0, ""},
 		{"ambiguous unsafe", tr(func(o *Outcome) { o.Ambiguous = true }), 1, false, time.Second, -1, false, ReasonUnsafe, 0, ""},

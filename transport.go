@@ -110,6 +110,10 @@ func (t *Transport) roundTrip(c *call) (*http.Response, error) {
 		if !d.retry {
 			t.tel.stopped(c.tc, c.attempts, &out, d)
 			if rb != nil {
+				if out.AcceptedEarlier {
+					b, _ := c.body.bytes(t.policy.MaxRequestBodyBytes)
+					rewriteAccepted(resp, rb, &out, b)
+				}
 				rb.outcome = out
 			}
 			return t.finish(c, resp, &out, d)
@@ -175,52 +179,6 @@ func (t *Transport) attempt(c *call) (*http.Response, *responseBody, Outcome, Ru
 type attemptRequest struct {
 	req  http.Request
 	body trackedBody
-}
-
-// reconcile applies what earlier attempts of the call imply: a duplicate
-// reference answered to a resend means the earlier attempt was accepted.
-func (t *Transport) reconcile(c *call, out *Outcome, rule *Rule) {
-	defer func() {
-		if out.Ambiguous && out.Recipients == nil {
-			c.maybe = true
-		}
-		if out.Recipients != nil {
-			c.prev = out.Recipients
-		}
-	}()
-	if c.attempts == 1 {
-		return
-	}
-	if out.Recipients == nil {
-		if c.maybe && isDuplicateReference(out.Code) {
-			out.Class, out.AcceptedEarlier = ClassSuccess, true
-			*rule = t.rules.forClass(ClassSuccess)
-		}
-		return
-	}
-	changed := false
-	for i := range out.Recipients {
-		rc := &out.Recipients[i]
-		if !isDuplicateReference(rc.Code) {
-			continue
-		}
-		var before *Recipient
-		if i < len(c.prev) && (c.prev[i].Reference == "" || c.prev[i].Reference == rc.Reference) {
-			before = &c.prev[i]
-		}
-		if c.maybe || (before != nil && (before.Class == ClassSuccess || before.Code == 5)) {
-			rc.Class, rc.AcceptedEarlier, changed = ClassSuccess, true, true
-			if before != nil && rc.ID == "" {
-				rc.ID = before.ID
-			}
-		}
-	}
-	if changed {
-		*rule = t.rules.aggregate(out)
-		out.Class = rule.Class
-		out.Ambiguous = out.ambiguous()
-		out.AcceptedEarlier = out.Class == ClassSuccess
-	}
 }
 
 // decide gathers the call's state and asks the pure decide step.

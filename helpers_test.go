@@ -1,0 +1,115 @@
+package resilient
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/resilient-sms/resilient/notificoretest"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// fakeClock stands in for the wall clock: waits end at once (or, when
+// block is set, only on the context), and every wait asked for is recorded.
+type fakeClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	waits   []time.Duration
+	block   bool
+	waiting chan time.Duration // receives each wait when set
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func (c *fakeClock) After(d time.Duration) (<-chan time.Time, func() bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.waits = append(c.waits, d)
+	ch := make(chan time.Time, 1)
+	if c.waiting != nil {
+		c.waiting <- d
+	}
+	if !c.block {
+		c.now = c.now.Add(d)
+		ch <- c.now
+	}
+	return ch, func() bool { return true }
+}
+
+func (c *fakeClock) Waits() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Duration(nil), c.waits...)
+}
+
+const testKey = "test_key1"
+
+// send makes one call through rt with X-API-KEY set.
+func send(t *testing.T, rt http.RoundTripper, method, url, body string) (*http.Response, error) {
+	t.Helper()
+	return sendCtx(t, context.Background(), rt, method, url, body, testKey)
+}
+
+func sendCtx(t *testing.T, ctx context.Context, rt http.RoundTripper, method, url, body, key string) (*http.Response, error) {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = bytes.NewBufferString(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("X-API-KEY", key)
+	}
+	return (&http.Client{Transport: rt}).Do(req)
+}
+
+func readAll(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading body: %v", err)
+	}
+	return string(b)
+}
+
+func newServer(t *testing.T, opts ...notificoretest.Option) *notificoretest.Server {
+	t.Helper()
+	s := notificoretest.NewServer(opts...)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// baseTransport is a fresh http.Transport whose idle connections close with
+// the test.
+func baseTransport(t *testing.T) *http.Transport {
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	return tr
+}
