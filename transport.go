@@ -146,7 +146,7 @@ func (t *Transport) attempt(c *call) (*http.Response, *responseBody, Outcome, Ru
 		r.Body, tb = &a.body, &a.body
 	}
 	r, ta := t.tel.startAttempt(c.tc, r, c.attempts)
-	start := t.clock.Now()
+	start := time.Now() // durations are real even under a fake clock
 	resp, err := t.base.RoundTrip(r)
 	if err != nil {
 		if resp != nil && resp.Body != nil { // a broken base; honour the contract ourselves
