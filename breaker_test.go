@@ -43,7 +43,7 @@ func TestAccountCircuit(t *testing.T) {
 		if !errors.Is(err, ErrCircuitOpen) || !errors.As(err, &coe) {
 			t.Fatalf("call %d: error %v, want ErrCircuitOpen", i, err)
 		}
-		if coe.Scope != ScopeAccount || coe.Code != 8 || !coe.Until.Equal(clk.Now().Add(DefaultOpenFor[8])) {
+		if coe.Scope != ScopeAccount || coe.Code != 8 || !coe.Until.Equal(clk.Now().Add(DefaultOpenFor(8))) {
 			t.Fatalf("call %d: %+v", i, coe)
 		}
 		var ue *url.Error
@@ -66,7 +66,7 @@ func TestAccountCircuit(t *testing.T) {
 
 	// After the open time one probe goes through; it fails (still no funds)
 	// and re-opens the circuit.
-	clk.Advance(DefaultOpenFor[8])
+	clk.Advance(DefaultOpenFor(8))
 	resp, err = send(t, rt, http.MethodPut, create, smsNoRef)
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +81,7 @@ func TestAccountCircuit(t *testing.T) {
 
 	// Funds arrive; the next probe succeeds and closes the circuit.
 	srv.SetBalance(testKey, 10)
-	clk.Advance(DefaultOpenFor[8])
+	clk.Advance(DefaultOpenFor(8))
 	for i := range 3 {
 		resp, err := send(t, rt, http.MethodPut, create, smsNoRef)
 		if err != nil {
@@ -109,8 +109,8 @@ func TestAccountOpenTimes(t *testing.T) {
 		fault notificoretest.Fault
 		want  time.Duration
 	}{
-		{"blocked", nil, notificoretest.Fault{Code: 2}, DefaultOpenFor[2]},
-		{"funds", nil, notificoretest.Fault{Code: 8}, DefaultOpenFor[8]},
+		{"blocked", nil, notificoretest.Fault{Code: 2}, DefaultOpenFor(2)},
+		{"funds", nil, notificoretest.Fault{Code: 8}, DefaultOpenFor(8)},
 		{"rule", []Option{WithCodeRule(8, Rule{Class: ClassAccount, OpenFor: time.Hour})}, notificoretest.Fault{Code: 8}, time.Hour},
 		{"api2 message", nil, notificoretest.Fault{Status: 402, Shape: notificoretest.ShapeAPI2, Description: "Unavailable for your account status"}, time.Minute},
 		{"account default", []Option{WithAccountCircuit(AccountCircuit{OpenFor: 3 * time.Minute})}, notificoretest.Fault{Status: 402}, 3 * time.Minute},

@@ -12,7 +12,8 @@ type AccountCircuit struct {
 	// Disabled turns account circuits off.
 	Disabled bool
 	// OpenFor is how long an account-level outcome with no time of its own
-	// (see DefaultOpenFor and Rule.OpenFor) holds the circuit open; default 1m.
+	// (codes 2, 8 and 9 have theirs: see DefaultOpenFor; a Rule's OpenFor
+	// overrides both) holds the circuit open; default 1m.
 	OpenFor time.Duration
 	// MaxCircuits bounds the circuits kept (accounts and hosts); default
 	// 10 000. Past it, closed circuits are dropped first, then the least
@@ -39,13 +40,25 @@ type HostCircuit struct {
 	OpenFor time.Duration
 }
 
-// DefaultOpenFor is how long each account-level code holds an account
-// circuit open unless a Rule says otherwise: a blocked user (2) for longer
-// than missing funds (8), which a top-up can end at any moment.
-var DefaultOpenFor = map[int]time.Duration{
+// defaultOpenFor is how long each account-level code holds an account
+// circuit open unless a Rule says otherwise.
+var defaultOpenFor = map[int]time.Duration{
 	2: 15 * time.Minute,
 	8: time.Minute,
 	9: 5 * time.Minute,
+}
+
+// DefaultOpenFor reports how long an account-level outcome with code holds
+// its account circuit open unless a Rule's OpenFor or AccountCircuit.OpenFor
+// says otherwise: 15 minutes for a blocked user (2), 5 minutes for an
+// inactive rate scale (9), 1 minute for missing funds (8), which a top-up can
+// end at any moment, and 1 minute for anything else (HTTP 402, API 2.0's
+// "Unavailable for your account status").
+func DefaultOpenFor(code int) time.Duration {
+	if d, ok := defaultOpenFor[code]; ok {
+		return d
+	}
+	return time.Minute
 }
 
 type circuitConfig struct {
@@ -55,7 +68,6 @@ type circuitConfig struct {
 	maxRetryAfter time.Duration
 	answers       bool
 	listener      func(CircuitEvent)
-	openFor       map[int]time.Duration
 }
 
 func defaultCircuitConfig() circuitConfig { return circuitConfig{} }
@@ -82,15 +94,11 @@ func (c *circuitConfig) finish(p Policy) {
 		h.OpenFor = 10 * time.Second
 	}
 	c.maxRetryAfter = p.MaxRetryAfter
-	c.openFor = make(map[int]time.Duration, len(DefaultOpenFor))
-	for code, d := range DefaultOpenFor {
-		c.openFor[code] = d
-	}
 }
 
 // accountOpenFor is the default open time of an account-level code.
 func (c *circuitConfig) accountOpenFor(code int) time.Duration {
-	if d, ok := c.openFor[code]; ok {
+	if d, ok := defaultOpenFor[code]; ok {
 		return d
 	}
 	return c.account.OpenFor

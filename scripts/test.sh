@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every check and every test of every module, from any directory:
+# formatting, go vet, staticcheck, the race-enabled tests (including the
+# end-to-end test against a real Jaeger, built once and cached), and a short
+# fuzzing pass over every parser of untrusted input.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+modules=(. examples bench)
+staticcheck=honnef.co/go/tools/cmd/staticcheck@v0.8.2
+fuzztime=${FUZZTIME:-15s}
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*'))
+if [ -n "$unformatted" ]; then
+	echo "not gofmt-formatted:"; echo "$unformatted"; exit 1
+fi
+
+step "go vet and staticcheck"
+for m in "${modules[@]}"; do
+	(cd "$m" && go vet ./... && go run "$staticcheck" ./...)
+done
+
+step "Jaeger (built from the module proxy once, then cached)"
+JAEGER_BIN=$("$root/scripts/jaeger-bin.sh")
+export JAEGER_BIN
+echo "$JAEGER_BIN"
+
+step "tests (race detector on)"
+for m in "${modules[@]}"; do
+	(cd "$m" && go test -race -count=1 ./...)
+done
+
+step "fuzzing ($fuzztime per target)"
+for target in FuzzClassifyBody FuzzParseRetryAfter; do
+	go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" .
+done
