@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+
+	"github.com/valyala/fastjson"
 )
 
 // AcceptedEarlierHeader marks an answer the Transport rewrote because a
@@ -82,11 +84,8 @@ func rewriteAccepted(resp *http.Response, rb *responseBody, out *Outcome, reqBod
 	n := 0
 	if out.Recipients == nil {
 		elem := map[string]any{"error": 0, "errorDescription": acceptedDescription}
-		var single struct {
-			Reference wireString `json:"reference"`
-		}
-		if json.Unmarshal(reqBody, &single) == nil && single.Reference != "" {
-			elem["reference"] = string(single.Reference)
+		if ref := fastjson.GetString(reqBody, "reference"); ref != "" {
+			elem["reference"] = ref
 		}
 		raw, _ := json.Marshal(elem)
 		doc = map[string]json.RawMessage{"result": raw}

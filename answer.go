@@ -2,157 +2,175 @@ package resilient
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"math"
 	"strconv"
-	"strings"
+
+	"github.com/valyala/fastjson"
 )
 
 // answer is what a Notificore answer body says, in every shape the API uses:
 // a top-level code as a number or a string, a wrapped single result, a bulk
 // result array, no error field at all, or API 2.0's errors array.
 type answer struct {
-	code    wireCode
-	desc    string
-	single  *wireItem  // {"result":{...}}
-	items   []wireItem // {"result":[...]} whose elements carry an error field
-	api2    []string   // {"errors":[{"message":...}]}
-	isAPI2  bool
-	hasBody bool // the body was a JSON object
+	code      wireCode
+	desc      string
+	single    wireItem   // {"result":{...}}, when hasSingle
+	hasSingle bool       // the result is an object
+	items     []wireItem // {"result":[...]} whose elements carry an error field
+	api2      []string   // {"errors":[{"message":...}]}
 }
 
-type wireAnswer struct {
-	Error       wireCode        `json:"error"`
-	Description wireString      `json:"errorDescription"`
-	Result      json.RawMessage `json:"result"`
-	Errors      []wireAPI2Error `json:"errors"`
-}
-
-type wireAPI2Error struct {
-	Message wireString `json:"message"`
-}
-
+// wireItem is one result element of a create answer.
 type wireItem struct {
-	Error       wireCode   `json:"error"`
-	Description wireString `json:"errorDescription"`
-	Reference   wireString `json:"reference"`
-	ID          wireString `json:"id"`
+	code      wireCode
+	desc      string
+	reference string
+	id        string
 }
 
-// parseAnswer decodes body. It never fails: a body that is not a JSON object
-// yields an answer with hasBody false, and fields of the wrong type are
-// skipped (encoding/json keeps decoding past an UnmarshalTypeError).
+// wireCode is an error code as the API writes it: a number, a string holding
+// a number, null, or (from broken proxies) something else, which is bad.
+type wireCode struct {
+	set bool // present and not null, false or ""
+	bad bool // present but not a code
+	n   int
+}
+
+// parsers recycles the JSON parsers: a parse allocates nothing once warm.
+var parsers fastjson.ParserPool
+
+// parseAnswer decodes body. It never fails: a body that is not a JSON
+// object yields a zero answer, and fields of unexpected types are read as
+// absent (a code of an unexpected type as a bad code).
 func parseAnswer(body []byte) answer {
 	var a answer
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 || body[0] != '{' {
 		return a
 	}
-	var w wireAnswer
-	if err := json.Unmarshal(body, &w); err != nil && !isTypeError(err) {
+	p := parsers.Get()
+	defer parsers.Put(p)
+	v, err := p.ParseBytes(body)
+	if err != nil {
 		return a
 	}
-	a.hasBody = true
-	a.code = w.Error
-	a.desc = string(w.Description)
-	if w.Errors != nil {
-		a.isAPI2 = true
-		for _, e := range w.Errors {
-			a.api2 = append(a.api2, string(e.Message))
+	a.code = codeOf(v.Get("error"))
+	a.desc = text(v.Get("errorDescription"))
+	if errs := v.Get("errors"); errs != nil && errs.Type() == fastjson.TypeArray {
+		arr, _ := errs.Array()
+		for _, e := range arr {
+			if m := text(e.Get("message")); m != "" {
+				a.api2 = append(a.api2, m)
+			}
 		}
 	}
-	res := bytes.TrimSpace(w.Result)
+	res := v.Get("result")
 	switch {
-	case len(res) == 0:
-	case res[0] == '{':
-		var it wireItem
-		if err := json.Unmarshal(res, &it); err == nil || isTypeError(err) {
-			a.single = &it
-		}
-	case res[0] == '[':
-		var items []wireItem
-		if err := json.Unmarshal(res, &items); err == nil || isTypeError(err) {
-			for _, it := range items {
-				if it.Error.set {
-					a.items = items
-					break
-				}
+	case res == nil:
+	case res.Type() == fastjson.TypeObject:
+		a.single, a.hasSingle = wireItem{code: codeOf(res.Get("error")), desc: text(res.Get("errorDescription"))}, true
+	case res.Type() == fastjson.TypeArray:
+		arr, _ := res.Array()
+		for _, e := range arr {
+			if e.Get("error") != nil {
+				a.items = itemsOf(arr)
+				break
 			}
 		}
 	}
 	return a
 }
 
-func isTypeError(err error) bool {
-	var te *json.UnmarshalTypeError
-	return errors.As(err, &te)
-}
-
-// wireCode is an error code as the API writes it: a number, a string holding
-// a number, null, or (from broken proxies) something else, which is bad.
-type wireCode struct {
-	set bool // present and not null or false
-	bad bool // present but not a code
-	n   int
-}
-
-// UnmarshalJSON implements json.Unmarshaler. It never returns an error, so a
-// malformed code cannot hide the rest of the body.
-func (c *wireCode) UnmarshalJSON(b []byte) error {
-	*c = wireCode{}
-	s := string(b)
-	switch {
-	case s == "null" || s == "false":
-		return nil
-	case len(s) >= 2 && s[0] == '"':
-		str, ok := unquote(b)
-		if !ok {
-			c.set, c.bad = true, true
-			return nil
-		}
-		s = strings.TrimSpace(str)
-		if s == "" {
-			return nil // "" means no error
+// itemsOf reads the elements of a bulk result array.
+func itemsOf(arr []*fastjson.Value) []wireItem {
+	items := make([]wireItem, len(arr))
+	for i, e := range arr {
+		items[i] = wireItem{
+			code:      codeOf(e.Get("error")),
+			desc:      text(e.Get("errorDescription")),
+			reference: text(e.Get("reference")),
+			id:        text(e.Get("id")),
 		}
 	}
-	c.set = true
-	if n, err := strconv.Atoi(s); err == nil {
-		c.n = n
-		return nil
-	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<31 {
-		c.n = int(f)
-		return nil
-	}
-	c.bad = true
-	return nil
+	return items
 }
 
-// wireString accepts a JSON string or any other scalar (ids and references
-// arrive as both strings and numbers); other values leave it empty.
-type wireString string
-
-// UnmarshalJSON implements json.Unmarshaler and never returns an error.
-func (s *wireString) UnmarshalJSON(b []byte) error {
-	switch {
-	case len(b) > 0 && b[0] == '"':
-		if str, ok := unquote(b); ok {
-			*s = wireString(str)
+// codeOf reads an error code written as a number or as a string.
+func codeOf(v *fastjson.Value) wireCode {
+	if v == nil {
+		return wireCode{}
+	}
+	switch v.Type() {
+	case fastjson.TypeNull, fastjson.TypeFalse:
+		return wireCode{}
+	case fastjson.TypeNumber:
+		f, err := v.Float64()
+		if err != nil || f != math.Trunc(f) || math.Abs(f) >= 1<<31 {
+			return wireCode{set: true, bad: true}
 		}
-	case len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9')):
-		*s = wireString(b)
+		return wireCode{set: true, n: int(f)}
+	case fastjson.TypeString:
+		s, _ := v.StringBytes()
+		s = bytes.TrimSpace(s)
+		if len(s) == 0 {
+			return wireCode{} // "" means no error
+		}
+		if n, ok := atoi(s); ok {
+			return wireCode{set: true, n: n}
+		}
 	}
-	return nil
+	return wireCode{set: true, bad: true}
 }
 
-// unquote decodes a JSON string literal, without encoding/json's machinery
-// when it holds no escape.
-func unquote(b []byte) (string, bool) {
-	if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 {
-		return string(b[1 : len(b)-1]), true
+// atoi parses a decimal integer of at most nine digits, with an optional
+// sign, without allocating.
+func atoi(b []byte) (int, bool) {
+	neg := false
+	if b[0] == '-' || b[0] == '+' {
+		neg, b = b[0] == '-', b[1:]
 	}
-	var str string
-	err := json.Unmarshal(b, &str)
-	return str, err == nil
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// text reads a string, or a number as written (ids and references arrive as
+// both); any other value reads as "".
+func text(v *fastjson.Value) string {
+	if v == nil {
+		return ""
+	}
+	switch v.Type() {
+	case fastjson.TypeString:
+		s, _ := v.StringBytes()
+		return string(s)
+	case fastjson.TypeNumber:
+		f, _ := v.Float64()
+		if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+			return strconv.FormatInt(int64(f), 10)
+		}
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	return ""
+}
+
+func (c wireCode) isError() bool { return c.set && (c.bad || c.n != 0) }
+
+// code returns the code's number, -1 for a malformed one.
+func (c wireCode) code() int {
+	if c.bad {
+		return -1
+	}
+	return c.n
 }

@@ -116,13 +116,12 @@ type circuits struct {
 	clock clock
 	tel   *telemetry
 	seed  maphash.Seed
-	m     sync.Map // circuitKey -> *circuit
-	n     atomic.Int64
-	evict sync.Mutex
+	mu    sync.RWMutex
+	m     map[circuitKey]*circuit
 }
 
 func newCircuits(cfg circuitConfig, cl clock, tel *telemetry) *circuits {
-	return &circuits{cfg: cfg, clock: cl, tel: tel, seed: maphash.MakeSeed()}
+	return &circuits{cfg: cfg, clock: cl, tel: tel, seed: maphash.MakeSeed(), m: map[circuitKey]*circuit{}}
 }
 
 // scopeOf fingerprints the request's credential; the credential itself is
@@ -139,18 +138,23 @@ func (cs *circuits) scopeOf(req *http.Request) scope {
 
 func (cs *circuits) get(sc Scope, s scope) *circuit {
 	k := circuitKey{sc, s}
-	if v, ok := cs.m.Load(k); ok {
-		ci := v.(*circuit)
-		ci.lastUse.Store(cs.clock.Now().UnixNano())
-		return ci
+	now := cs.clock.Now().UnixNano()
+	cs.mu.RLock()
+	ci := cs.m[k]
+	cs.mu.RUnlock()
+	if ci == nil {
+		cs.mu.Lock()
+		if ci = cs.m[k]; ci == nil {
+			if len(cs.m) >= cs.cfg.maxCircuits {
+				cs.shrinkLocked()
+			}
+			ci = cs.newCircuit(sc, s.host)
+			cs.m[k] = ci
+		}
+		cs.mu.Unlock()
 	}
-	ci := cs.newCircuit(sc, s.host)
-	ci.lastUse.Store(cs.clock.Now().UnixNano())
-	v, loaded := cs.m.LoadOrStore(k, ci)
-	if !loaded && cs.n.Add(1) > int64(cs.cfg.maxCircuits) {
-		cs.shrink()
-	}
-	return v.(*circuit)
+	ci.lastUse.Store(now)
+	return ci
 }
 
 func (cs *circuits) newCircuit(sc Scope, host string) *circuit {
@@ -176,37 +180,29 @@ func (cs *circuits) newCircuit(sc Scope, host string) *circuit {
 	return ci
 }
 
-// shrink evicts closed circuits, then the least recently used, until the
-// registry is back under three quarters of its bound.
-func (cs *circuits) shrink() {
-	if !cs.evict.TryLock() {
-		return
-	}
-	defer cs.evict.Unlock()
-	target := int64(cs.cfg.maxCircuits) * 3 / 4
+// shrinkLocked evicts closed circuits, then the least recently used, until
+// the registry is down to three quarters of its bound. cs.mu is held.
+func (cs *circuits) shrinkLocked() {
+	target := cs.cfg.maxCircuits * 3 / 4
 	now := cs.clock.Now()
 	type entry struct {
-		k   any
+		k   circuitKey
 		use int64
 	}
-	var open []entry
-	cs.m.Range(func(k, v any) bool {
-		ci := v.(*circuit)
+	var kept []entry
+	for k, ci := range cs.m {
 		if ci.gate(now) == nil && ci.cb.State() == gobreaker.StateClosed {
-			cs.m.Delete(k)
-			cs.n.Add(-1)
+			delete(cs.m, k)
 		} else {
-			open = append(open, entry{k, ci.lastUse.Load()})
+			kept = append(kept, entry{k, ci.lastUse.Load()})
 		}
-		return true
-	})
-	slices.SortFunc(open, func(a, b entry) int { return cmp.Compare(a.use, b.use) })
-	for _, e := range open {
-		if cs.n.Load() <= target {
+	}
+	slices.SortFunc(kept, func(a, b entry) int { return cmp.Compare(a.use, b.use) })
+	for _, e := range kept {
+		if len(cs.m) <= target {
 			return
 		}
-		cs.m.Delete(e.k)
-		cs.n.Add(-1)
+		delete(cs.m, e.k)
 	}
 }
 

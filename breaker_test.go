@@ -232,9 +232,14 @@ func TestHalfOpenAdmitsOneProbe(t *testing.T) {
 	srv := newServer(t, notificoretest.WithBalance(testKey, 0))
 	clk := newFakeClock()
 	sending := make(chan struct{}, 10)
+	var hold atomic.Bool // the base holds a request until its context ends
 	inner := baseTransport(t)
 	rt := NewTransport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		sending <- struct{}{}
+		if hold.Load() {
+			<-r.Context().Done()
+			return nil, r.Context().Err()
+		}
 		return inner.RoundTrip(r)
 	}), withClock(clk))
 	resp, err := send(t, rt, http.MethodPut, srv.RESTURL()+"/sms/create", smsNoRef)
@@ -245,18 +250,15 @@ func TestHalfOpenAdmitsOneProbe(t *testing.T) {
 	<-sending
 	srv.SetBalance(testKey, 100)
 	clk.Advance(time.Hour)
-	// The probe is held by the server while 20 others try.
-	srv.Script(notificoretest.Fault{Delay: time.Hour})
+	// The probe is held in flight while 20 others try.
+	hold.Store(true)
 	ctx, cancel := context.WithCancel(context.Background())
 	probe := make(chan error, 1)
 	go func() {
-		resp, err := sendCtx(t, ctx, rt, http.MethodPut, srv.RESTURL()+"/sms/create", smsNoRef, testKey)
-		if err == nil {
-			resp.Body.Close()
-		}
+		_, err := sendCtx(t, ctx, rt, http.MethodPut, srv.RESTURL()+"/sms/create", smsNoRef, testKey)
 		probe <- err
 	}()
-	<-sending // the probe is on its way
+	<-sending // the probe is in flight
 	for i := range 20 {
 		_, err := send(t, rt, http.MethodPut, srv.RESTURL()+"/sms/create", smsNoRef)
 		var coe *CircuitOpenError
@@ -267,14 +269,18 @@ func TestHalfOpenAdmitsOneProbe(t *testing.T) {
 	// The probe is cancelled: neutral, so the next call probes again and
 	// closes the circuit.
 	cancel()
-	<-probe
-	resp, err = send(t, rt, http.MethodPut, srv.RESTURL()+"/sms/create", smsNoRef)
-	if err != nil {
-		t.Fatalf("after cancelled probe: %v", err)
+	if err := <-probe; !errors.Is(err, context.Canceled) {
+		t.Fatalf("probe: %v", err)
 	}
-	readAll(t, resp)
-	<-sending
-	// The delayed probe was processed server-side although cancelled.
+	hold.Store(false)
+	for range 2 {
+		resp, err = send(t, rt, http.MethodPut, srv.RESTURL()+"/sms/create", smsNoRef)
+		if err != nil {
+			t.Fatalf("after cancelled probe: %v", err)
+		}
+		readAll(t, resp)
+		<-sending
+	}
 	if len(sending) != 0 || srv.Requests() != 3 || srv.Accepted() != 2 {
 		t.Errorf("%d requests, %d accepted; want 3, 2", srv.Requests(), srv.Accepted())
 	}
@@ -315,7 +321,10 @@ func TestCircuitsConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := rt.circuits.n.Load(); n > 100 {
+	rt.circuits.mu.RLock()
+	n := len(rt.circuits.m)
+	rt.circuits.mu.RUnlock()
+	if n > 100 {
 		t.Errorf("%d circuits kept, bound 100", n)
 	}
 }

@@ -44,7 +44,8 @@ func (b *budget) withdraw() bool {
 // small and fixed, so entries are never evicted.
 type budgets struct {
 	cfg   RetryBudget
-	hosts sync.Map // host string -> *budget
+	mu    sync.RWMutex
+	hosts map[string]*budget
 }
 
 // get returns host's budget, or nil when budgets are disabled.
@@ -52,11 +53,21 @@ func (bs *budgets) get(host string) *budget {
 	if bs.cfg.Ratio < 0 {
 		return nil
 	}
-	if b, ok := bs.hosts.Load(host); ok {
-		return b.(*budget)
+	bs.mu.RLock()
+	b := bs.hosts[host]
+	bs.mu.RUnlock()
+	if b != nil {
+		return b
 	}
-	b := &budget{earn: int64(bs.cfg.Ratio * budgetScale), max: int64(bs.cfg.Burst) * budgetScale}
-	b.tokens.Store(b.max)
-	actual, _ := bs.hosts.LoadOrStore(host, b)
-	return actual.(*budget)
+	bs.mu.Lock()
+	defer bs.mu.Unlock()
+	if b = bs.hosts[host]; b == nil {
+		b = &budget{earn: int64(bs.cfg.Ratio * budgetScale), max: int64(bs.cfg.Burst) * budgetScale}
+		b.tokens.Store(b.max)
+		if bs.hosts == nil {
+			bs.hosts = map[string]*budget{}
+		}
+		bs.hosts[host] = b
+	}
+	return b
 }

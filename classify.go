@@ -175,11 +175,11 @@ func (rs *ruleSet) classifyResponse(resp *http.Response, body []byte, unread boo
 		o.Recipients = make([]Recipient, len(a.items))
 		for i, it := range a.items {
 			o.Recipients[i] = Recipient{
-				Code:        it.Error.code(),
-				Description: string(it.Description),
-				Reference:   string(it.Reference),
-				ID:          string(it.ID),
-				Class:       rs.forWire(it.Error).Class,
+				Code:        it.code.code(),
+				Description: it.desc,
+				Reference:   it.reference,
+				ID:          it.id,
+				Class:       rs.forWire(it.code).Class,
 			}
 		}
 		r = rs.aggregate(&o)
@@ -198,8 +198,8 @@ func (a *answer) topCode() (wireCode, string, bool) {
 	if a.code.isError() {
 		return a.code, a.desc, true
 	}
-	if a.single != nil && a.single.Error.isError() {
-		return a.single.Error, string(a.single.Description), true
+	if a.hasSingle && a.single.code.isError() {
+		return a.single.code, a.single.desc, true
 	}
 	return wireCode{}, "", false
 }
@@ -263,14 +263,4 @@ func (o *Outcome) ambiguous() bool {
 	}
 	_, amb := classifyStatus(o.StatusCode)
 	return amb
-}
-
-func (c wireCode) isError() bool { return c.set && (c.bad || c.n != 0) }
-
-// code returns the code's number, -1 for a malformed one.
-func (c wireCode) code() int {
-	if c.bad {
-		return -1
-	}
-	return c.n
 }

@@ -58,6 +58,9 @@ func WithPropagators(p propagation.TextMapPropagator) Option {
 	})
 }
 
+// internalKind is the start option of call spans, built once.
+var internalKind = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal)}
+
 // telemetry traces a Transport's calls: an INTERNAL span per RoundTrip, a
 // CLIENT span per attempt, span events for decisions, and metrics.
 type telemetry struct {
@@ -109,7 +112,7 @@ func (t *telemetry) startCall(req *http.Request) (context.Context, *telCall) {
 			tracer = t.global
 		}
 	}
-	cctx, span := tracer.Start(ctx, operationName(req), trace.WithSpanKind(trace.SpanKindInternal))
+	cctx, span := tracer.Start(ctx, operationName(req), internalKind...)
 	if !span.IsRecording() {
 		return ctx, nil
 	}
@@ -186,7 +189,8 @@ func (t *telemetry) retrying(tc *telCall, attempt int, out *Outcome, d decision)
 		attribute.Int(AttrAttempt, attempt),
 		attribute.Float64(AttrDelay, d.delay.Seconds()),
 		attribute.String(AttrDelaySource, string(d.source)),
-		attribute.String(AttrReason, retryCause(out)))
+		attribute.String(AttrReason, string(d.reason)),
+		attribute.String(AttrCause, retryCause(out)))
 	tc.span.AddEvent(EventRetryScheduled, trace.WithAttributes(attrs...))
 }
 
@@ -201,15 +205,32 @@ func (t *telemetry) stopped(tc *telCall, attempt int, out *Outcome, d decision) 
 	case ReasonSuccess:
 		return
 	case ReasonAcceptedEarlier:
-		tc.span.AddEvent(EventAcceptedEarlier, trace.WithAttributes(
-			attribute.Int(AttrAttempt, attempt), attribute.Int(AttrCode, out.Code)))
+		tc.span.AddEvent(EventAcceptedEarlier, trace.WithAttributes(acceptedAttrs(out, attempt)...))
 		return
+	}
+	if out.AcceptedEarlier { // some recipients were, others failed
+		tc.span.AddEvent(EventAcceptedEarlier, trace.WithAttributes(acceptedAttrs(out, attempt)...))
 	}
 	attrs := append(outcomeAttrs(out), attribute.Int(AttrAttempt, attempt), attribute.String(AttrReason, string(d.reason)))
 	if d.reason == ReasonDeadline {
 		attrs = append(attrs, attribute.Float64(AttrDelay, d.delay.Seconds()))
 	}
 	tc.span.AddEvent(EventGaveUp, trace.WithAttributes(attrs...))
+}
+
+// acceptedAttrs describe an accepted-earlier finding: the duplicate code and
+// how many messages it covered.
+func acceptedAttrs(out *Outcome, attempt int) []attribute.KeyValue {
+	code, n := out.Code, 1
+	if out.Recipients != nil {
+		n = 0
+		for _, rc := range out.Recipients {
+			if rc.AcceptedEarlier {
+				code, n = rc.Code, n+1
+			}
+		}
+	}
+	return []attribute.KeyValue{attribute.Int(AttrAttempt, attempt), attribute.Int(AttrCode, code), attribute.Int(AttrMessages, n)}
 }
 
 // failedFast records a call that an open circuit stopped.

@@ -124,7 +124,8 @@ func TestTraceRetries(t *testing.T) {
 			d, _ := attr(ev.Attributes, AttrDelay)
 			src, _ := attr(ev.Attributes, AttrDelaySource)
 			reason, _ := attr(ev.Attributes, AttrReason)
-			if d.AsFloat64() <= 0 || src.AsString() != "backoff" || reason.AsString() != "code_11" {
+			cause, _ := attr(ev.Attributes, AttrCause)
+			if d.AsFloat64() <= 0 || src.AsString() != "backoff" || reason.AsString() != "transient" || cause.AsString() != "code_11" {
 				t.Errorf("retry event %v", ev.Attributes)
 			}
 		}
@@ -329,5 +330,36 @@ func TestOperationNames(t *testing.T) {
 		if got := operationName(req); got != want {
 			t.Errorf("operationName(%s) = %q, want %q", path, got, want)
 		}
+	}
+}
+
+func TestTraceAcceptedEarlier(t *testing.T) {
+	rec := newRecorder(t)
+	srv := newServer(t)
+	srv.Script(notificoretest.Fault{Recipients: map[int]int{1: 11}})
+	rt := newTestTransport(t, newFakeClock(), rec.options()...)
+	resp, err := send(t, rt, http.MethodPut, srv.RESTURL()+"/sms/create", bulkRefs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAll(t, resp)
+	spans := rec.spans.Ended()
+	if len(spans) != 3 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	second, call := spans[1], spans[2]
+	if class, _ := attr(second.Attributes(), AttrClass); class.AsString() != "success" || second.Status().Code == codes.Error {
+		t.Errorf("resend span: class %v status %v, want a success", class, second.Status())
+	}
+	var found bool
+	for _, ev := range call.Events() {
+		if ev.Name == EventAcceptedEarlier {
+			code, _ := attr(ev.Attributes, AttrCode)
+			n, _ := attr(ev.Attributes, AttrMessages)
+			found = code.AsInt64() == 23 && n.AsInt64() == 2
+		}
+	}
+	if !found || call.Status().Code == codes.Error {
+		t.Errorf("events %v status %v, want accepted earlier for 2 messages with code 23", call.Events(), call.Status())
 	}
 }

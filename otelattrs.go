@@ -20,7 +20,9 @@ const (
 	AttrOperation   = "notificore.operation"   // e.g. sms.create, balance
 	AttrAttempt     = "resilient.attempt"      // 1-based attempt number
 	AttrAttempts    = "resilient.attempts"     // attempts a call made
-	AttrReason      = "resilient.reason"       // why a retry or a stop happened
+	AttrReason      = "resilient.reason"       // the decision's Reason: transient, attempts, unsafe, ...
+	AttrCause       = "resilient.retry.cause"  // what a retry answers: network, code_N, http_N
+	AttrMessages    = "resilient.messages"     // messages an accepted-earlier finding covers
 	AttrDelay       = "resilient.delay"        // a retry's delay, in seconds
 	AttrDelaySource = "resilient.delay_source" // backoff or retry_after
 	AttrScope       = "resilient.circuit.scope"
@@ -108,40 +110,65 @@ func spanMethod(m string) string {
 
 // operationName names a call's span after the Notificore operation its path
 // reveals (sms.create, viber.create, hlr.create, balance, sms.get, ...), or
-// the method when the path is not a Notificore one.
+// the method when the path is not a Notificore one. It allocates nothing for
+// the API's own operations.
 func operationName(req *http.Request) string {
-	p := strings.Trim(req.URL.Path, "/")
-	for _, prefix := range []string{"rest/", "api/", "v1.0/"} {
+	p := req.URL.Path
+	for _, prefix := range [...]string{"/rest/", "/api/", "/v1.0/"} {
 		if i := strings.Index(p, prefix); i >= 0 {
 			p = p[i+len(prefix):]
 			break
 		}
 	}
-	seg := strings.Split(p, "/")
-	switch {
-	case len(seg) == 2 && seg[0] == "common" && seg[1] == "balance":
-		return "balance"
-	case len(seg) == 2 && seg[0] == "auth" && seg[1] == "login":
-		return "auth.login"
-	case len(seg) >= 2 && (seg[0] == "sms" || seg[0] == "viber" || seg[0] == "hlr" || seg[0] == "stat"):
-		switch seg[1] {
-		case "create", "prices", "list":
-			return seg[0] + "." + seg[1]
-		case "reference":
-			return seg[0] + ".get_by_reference"
-		case "task":
-			return seg[0] + ".task"
+	first, rest, _ := strings.Cut(strings.Trim(p, "/"), "/")
+	second, rest, _ := strings.Cut(rest, "/")
+	switch first {
+	case "common":
+		if second == "balance" {
+			return "balance"
 		}
-		return seg[0] + ".get"
-	case len(seg) >= 3 && seg[0] == "campaigns":
-		return "campaigns." + seg[1] + "." + seg[2]
-	case len(seg) >= 2 && seg[0] == "2fa":
+	case "auth":
+		if second == "login" {
+			return "auth.login"
+		}
+	case "sms", "viber", "hlr", "stat":
+		if op, ok := operations[first+"/"+second]; ok {
+			return op
+		}
+		if second != "" {
+			return operations[first]
+		}
+	case "campaigns":
+		if second == "sms" {
+			third, _, _ := strings.Cut(rest, "/")
+			if op, ok := operations["campaigns/sms/"+third]; ok {
+				return op
+			}
+		}
+		return "campaigns"
+	case "2fa":
 		return "otp"
-	case len(seg) >= 1 && (seg[0] == "contacts" || seg[0] == "groups"):
-		return seg[0]
+	case "contacts", "groups":
+		return operations[first]
 	}
 	return spanMethod(req.Method)
 }
+
+// operations maps path segments to operation names, so that names are
+// constants rather than built per call.
+var operations = func() map[string]string {
+	m := map[string]string{"contacts": "contacts", "groups": "groups",
+		"campaigns/sms/send": "campaigns.sms.send", "campaigns/sms/send-groups": "campaigns.sms.send-groups"}
+	for _, kind := range []string{"sms", "viber", "hlr", "stat"} {
+		m[kind] = kind + ".get"
+		for _, op := range []string{"create", "prices", "list"} {
+			m[kind+"/"+op] = kind + "." + op
+		}
+		m[kind+"/reference"] = kind + ".get_by_reference"
+		m[kind+"/task"] = kind + ".task"
+	}
+	return m
+}()
 
 // redactURL is url.full without secrets: no user info, every query value
 // REDACTED, and the path segment after "reference" (a client reference)

@@ -70,7 +70,7 @@ func (in *instruments) retry(out *Outcome, d decision) {
 	ctx := context.Background()
 	if in.retries.Enabled(ctx) {
 		in.retries.Add(ctx, 1, metric.WithAttributes(
-			attribute.String(AttrReason, retryCauseLabel(out)), attribute.String(AttrDelaySource, string(d.source))))
+			attribute.String(AttrCause, retryCauseLabel(out)), attribute.String(AttrDelaySource, string(d.source))))
 	}
 }
 

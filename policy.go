@@ -62,7 +62,9 @@ type RetryBudget struct {
 // an API 2.0 message, an HTTP status or a class (see WithCodeRule and its
 // siblings). Class always applies: ClassTransient retries, ClassPermanent and
 // ClassSuccess return at once, ClassAccount returns and opens the account's
-// circuit. Zero values of the other fields keep the Policy's numbers.
+// circuit. Zero values of the other fields keep the Policy's numbers, field
+// by field (a Rule's Backoff{Initial: time.Second} keeps the Policy's Max,
+// Multiplier and Jitter).
 type Rule struct {
 	// Class is the class matching outcomes take.
 	Class Class
@@ -135,6 +137,26 @@ func (b Backoff) withDefaults() Backoff {
 		b.Jitter = 1
 	}
 	return b
+}
+
+// inherit fills b's zero fields from p, field by field.
+func (b Backoff) inherit(p Backoff) Backoff {
+	if b.Initial <= 0 {
+		b.Initial = p.Initial
+	}
+	if b.Max <= 0 {
+		b.Max = p.Max
+	}
+	if b.Multiplier == 0 {
+		b.Multiplier = p.Multiplier
+	}
+	if b.Jitter == 0 {
+		b.Jitter = p.Jitter
+		if b.Jitter == 0 {
+			b.Jitter = -1 // the Policy's jitter is off
+		}
+	}
+	return b.withDefaults()
 }
 
 // newBackOff returns a fresh exponential back-off for one call: the

@@ -109,3 +109,24 @@ func TestBudget(t *testing.T) {
 		t.Error("disabled budget should be nil")
 	}
 }
+
+func TestRuleInheritsPolicyFieldByField(t *testing.T) {
+	p := Policy{MaxAttempts: 6, Backoff: Backoff{Max: 2 * time.Second, Jitter: -1}}.withDefaults()
+	rs := newRuleSet(p)
+	rs.codes[11] = Rule{Class: ClassTransient, Backoff: Backoff{Initial: 100 * time.Millisecond}}
+	rs.codes[5] = Rule{Class: ClassTransient, MaxAttempts: 2, Backoff: Backoff{Jitter: 0.2}}
+	rs.finish(p)
+	tests := []struct {
+		code int
+		want Rule
+	}{
+		{11, Rule{Class: ClassTransient, MaxAttempts: 6, Backoff: Backoff{Initial: 100 * time.Millisecond, Max: 2 * time.Second, Multiplier: 1.5}}},
+		{5, Rule{Class: ClassTransient, MaxAttempts: 2, Backoff: Backoff{Initial: 500 * time.Millisecond, Max: 2 * time.Second, Multiplier: 1.5, Jitter: 0.2}}},
+		{21, Rule{Class: ClassPermanent, MaxAttempts: 6, Backoff: Backoff{Initial: 500 * time.Millisecond, Max: 2 * time.Second, Multiplier: 1.5}}},
+	}
+	for _, tt := range tests {
+		if got := rs.forCode(tt.code); got != tt.want {
+			t.Errorf("code %d: rule %+v, want %+v", tt.code, got, tt.want)
+		}
+	}
+}

@@ -40,14 +40,14 @@ func (b *responseBody) Close() error {
 	return nil
 }
 
-// readBody reads resp's body up to limit bytes to classify it and puts a
-// responseBody in its place. It reports the bytes, whether they are not the
-// whole body (too large, or the read failed), and the read error.
-func readBody(resp *http.Response, limit int64) (rb *responseBody, data []byte, partial bool, err error) {
+// readBody reads resp's body up to limit bytes to classify it and puts rb,
+// filled with them, in its place. It reports the bytes, whether they are not
+// the whole body (too large, or the read failed), and the read error; rb is
+// nil when the response has no body.
+func readBody(resp *http.Response, limit int64, rb *responseBody) (_ *responseBody, data []byte, partial bool, err error) {
 	if resp.Body == nil || resp.Body == http.NoBody {
 		return nil, nil, false, nil
 	}
-	rb = &responseBody{}
 	if resp.ContentLength > limit {
 		rb.rest = resp.Body
 		resp.Body = rb

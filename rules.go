@@ -25,11 +25,7 @@ func (rs *ruleSet) fill(r Rule) Rule {
 	if r.MaxAttempts <= 0 {
 		r.MaxAttempts = rs.policy.MaxAttempts
 	}
-	if r.Backoff == (Backoff{}) {
-		r.Backoff = rs.policy.Backoff
-	} else {
-		r.Backoff = r.Backoff.withDefaults()
-	}
+	r.Backoff = r.Backoff.inherit(rs.policy.Backoff)
 	return r
 }
 

@@ -64,6 +64,11 @@ type call struct {
 
 	acct, hostC        *circuit
 	acctDone, hostDone func(error)
+
+	// The first attempt's request copy and response body, allocated with
+	// the call: most calls make one attempt.
+	first     attemptRequest
+	firstBody responseBody
 }
 
 // RoundTrip sends req, resending it while its outcome is transient and a
@@ -98,7 +103,6 @@ func (t *Transport) roundTrip(c *call) (*http.Response, error) {
 	for {
 		c.attempts++
 		resp, rb, out, rule := t.attempt(c)
-		t.reconcile(c, &out, &rule)
 		t.circuits.record(c, &out, rule)
 		d := t.decide(c, &out, rule)
 		if d.retry && bud != nil && !throttled(out.Code) && !bud.withdraw() {
@@ -140,7 +144,11 @@ func (t *Transport) attempt(c *call) (*http.Response, *responseBody, Outcome, Ru
 	r := c.req
 	var tb *trackedBody
 	if rc != nil {
-		a := &attemptRequest{req: *c.req}
+		a := &c.first
+		if c.attempts > 1 {
+			a = new(attemptRequest)
+		}
+		a.req = *c.req
 		a.body.rc = rc
 		r = &a.req
 		r.Body, tb = &a.body, &a.body
@@ -154,13 +162,18 @@ func (t *Transport) attempt(c *call) (*http.Response, *responseBody, Outcome, Ru
 		}
 		out := classifyError(c.req.Context(), err, tb != nil, tb != nil && tb.read.Load())
 		rule := t.rules.forClass(out.Class)
+		t.reconcile(c, &out, &rule)
 		t.tel.endAttempt(c.tc, ta, r, start, nil, &out)
 		return nil, nil, out, rule
 	}
 	if resp.Body == nil {
 		resp.Body = http.NoBody
 	}
-	rb, data, partial, rerr := readBody(resp, t.policy.MaxBodyBytes)
+	rb := &c.firstBody
+	if c.attempts > 1 {
+		rb = new(responseBody)
+	}
+	rb, data, partial, rerr := readBody(resp, t.policy.MaxBodyBytes, rb)
 	out, rule := t.rules.classifyResponse(resp, data, partial, t.clock.Now())
 	if rerr != nil {
 		// The answer was cut short: it may have been processed.
@@ -170,6 +183,7 @@ func (t *Transport) attempt(c *call) (*http.Response, *responseBody, Outcome, Ru
 		}
 		rule = t.rules.forClass(ClassTransient)
 	}
+	t.reconcile(c, &out, &rule)
 	t.tel.endAttempt(c.tc, ta, r, start, resp, &out)
 	return resp, rb, out, rule
 }
@@ -247,6 +261,15 @@ func (t *Transport) finish(c *call, resp *http.Response, out *Outcome, d decisio
 		return nil, e
 	}
 	return resp, nil
+}
+
+// CloseIdleConnections closes the idle connections of the base transport,
+// when it has such a method, so that http.Client.CloseIdleConnections
+// reaches through a Transport.
+func (t *Transport) CloseIdleConnections() {
+	if ci, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
 }
 
 func closeBody(req *http.Request) {

@@ -398,3 +398,19 @@ func TestNeverSentIsResent(t *testing.T) {
 		t.Errorf("error %#v", e)
 	}
 }
+
+type idleCloser struct {
+	roundTripFunc
+	closed int
+}
+
+func (c *idleCloser) CloseIdleConnections() { c.closed++ }
+
+func TestCloseIdleConnectionsReachesBase(t *testing.T) {
+	base := &idleCloser{}
+	(&http.Client{Transport: NewTransport(base)}).CloseIdleConnections()
+	if base.closed != 1 {
+		t.Errorf("base closed %d times, want 1", base.closed)
+	}
+	NewTransport(roundTripFunc(nil)).CloseIdleConnections() // no such method: nothing happens
+}
