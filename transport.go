@@ -2,6 +2,7 @@ package resilient
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -27,6 +28,10 @@ type Transport struct {
 }
 
 var _ http.RoundTripper = (*Transport)(nil)
+
+// errNilResponse stands in for the error of a base transport that broke its
+// contract by returning neither a response nor an error.
+var errNilResponse = errors.New("resilient: base transport returned no response and no error")
 
 // NewTransport returns a Transport that sends attempts through base, or
 // through http.DefaultTransport when base is nil.
@@ -156,6 +161,9 @@ func (t *Transport) attempt(c *call) (*http.Response, *responseBody, Outcome, Ru
 	r, ta := t.tel.startAttempt(c.tc, r, c.attempts)
 	start := time.Now() // durations are real even under a fake clock
 	resp, err := t.base.RoundTrip(r)
+	if err == nil && resp == nil {
+		err = errNilResponse
+	}
 	if err != nil {
 		if resp != nil && resp.Body != nil { // a broken base; honour the contract ourselves
 			resp.Body.Close()

@@ -414,3 +414,31 @@ func TestCloseIdleConnectionsReachesBase(t *testing.T) {
 	}
 	NewTransport(roundTripFunc(nil)).CloseIdleConnections() // no such method: nothing happens
 }
+
+func TestBrokenBaseTransport(t *testing.T) {
+	tests := []struct {
+		name string
+		base roundTripFunc
+	}{
+		{"nil response, nil error", func(*http.Request) (*http.Response, error) { return nil, nil }},
+		{"response and error", func(*http.Request) (*http.Response, error) {
+			return response(200, `{"error":0}`), errors.New("both")
+		}},
+		{"nil body", func(*http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: 503, Header: http.Header{}}, nil
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rt := NewTransport(tt.base, WithMaxAttempts(2), withClock(newFakeClock()))
+			req, _ := http.NewRequest(http.MethodGet, "http://api.test/rest/common/balance", nil)
+			resp, err := rt.RoundTrip(req)
+			if (resp == nil) == (err == nil) {
+				t.Fatalf("resp %v, err %v: want exactly one", resp, err)
+			}
+			if resp != nil {
+				resp.Body.Close()
+			}
+		})
+	}
+}
