@@ -58,6 +58,11 @@ func WithPropagators(p propagation.TextMapPropagator) Option {
 	})
 }
 
+// unsetTracerProvider is the global provider before any SetTracerProvider:
+// while it is still in place, and no span in the request's context carries
+// another provider, calls skip tracing altogether.
+var unsetTracerProvider = otel.GetTracerProvider()
+
 // internalKind is the start option of call spans, built once.
 var internalKind = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal)}
 
@@ -96,8 +101,8 @@ type telCall struct {
 	tracer trace.Tracer
 	ctx    context.Context
 	prop   propagation.TextMapPropagator
-	final  *Outcome
-	reason Reason
+	final  Outcome // the outcome the call stopped on, when stopped
+	reason Reason   // why it stopped; "" until then
 	attrs  []attribute.KeyValue // method and server, shared by attempt spans
 }
 
@@ -108,6 +113,8 @@ func (t *telemetry) startCall(req *http.Request) (context.Context, *telCall) {
 	if tracer == nil {
 		if sp := trace.SpanFromContext(ctx); sp.SpanContext().IsValid() {
 			tracer = sp.TracerProvider().Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
+		} else if otel.GetTracerProvider() == unsetTracerProvider {
+			return ctx, nil // no provider anywhere: nothing to record
 		} else {
 			tracer = t.global
 		}
@@ -200,7 +207,7 @@ func (t *telemetry) stopped(tc *telCall, attempt int, out *Outcome, d decision) 
 	if tc == nil {
 		return
 	}
-	tc.final, tc.reason = out, d.reason
+	tc.final, tc.reason = *out, d.reason
 	switch d.reason {
 	case ReasonSuccess:
 		return
@@ -280,12 +287,12 @@ func (t *telemetry) endCall(tc *telCall, attempts int, resp *http.Response, err 
 	case resp != nil && resp.Header.Get(FailFastHeader) != "":
 		tc.span.SetAttributes(semconv.ErrorTypeKey.String("circuit_open"))
 		tc.span.SetStatus(codes.Error, "circuit open")
-	case tc.final != nil && tc.final.Class != ClassSuccess:
+	case tc.reason != "" && tc.final.Class != ClassSuccess:
 		tc.span.SetAttributes(semconv.ErrorTypeKey.String(tc.final.Class.String()))
 		tc.span.SetStatus(codes.Error, string(tc.reason))
 	}
-	if tc.final != nil {
-		tc.span.SetAttributes(outcomeAttrs(tc.final)...)
+	if tc.reason != "" {
+		tc.span.SetAttributes(outcomeAttrs(&tc.final)...)
 	}
 	tc.span.End()
 }

@@ -109,4 +109,15 @@ func (t *trackedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// WriteTo keeps net/http's fast path for bodies that write themselves (the
+// bytes.Reader and strings.Reader behind most GetBody functions): without
+// it, every attempt would copy through a fresh 32 KiB buffer.
+func (t *trackedBody) WriteTo(w io.Writer) (int64, error) {
+	if wt, ok := t.rc.(io.WriterTo); ok {
+		t.read.Store(true)
+		return wt.WriteTo(w)
+	}
+	return io.Copy(w, struct{ io.Reader }{t})
+}
+
 func (t *trackedBody) Close() error { return t.rc.Close() }
