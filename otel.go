@@ -101,8 +101,8 @@ type telCall struct {
 	tracer trace.Tracer
 	ctx    context.Context
 	prop   propagation.TextMapPropagator
-	final  Outcome // the outcome the call stopped on, when stopped
-	reason Reason   // why it stopped; "" until then
+	final  Outcome              // the outcome the call stopped on, when stopped
+	reason Reason               // why it stopped; "" until then
 	attrs  []attribute.KeyValue // method and server, shared by attempt spans
 }
 

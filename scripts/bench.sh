@@ -33,21 +33,34 @@ for i in $(seq 1 "$rounds"); do
 done
 
 echo "== profiles" >&2
-"$bin" -test.run '^$' -test.bench 'HappyPath/resilient$' -test.benchtime 2s \
+# The happy path: the CPU the transport adds to the same number of calls over
+# the bare transport (a diff of two profiles), and what it allocates. The
+# classifier: CPU of a success answer, allocations of a bulk answer.
+n=60000x
+"$bin" -test.run '^$' -test.bench 'HappyPath/bare$' -test.benchtime "$n" \
+	-test.cpuprofile "$out/happy-bare.cpu.prof" >/dev/null
+"$bin" -test.run '^$' -test.bench 'HappyPath/resilient$' -test.benchtime "$n" \
 	-test.cpuprofile "$out/happy.cpu.prof" -test.memprofile "$out/happy.mem.prof" >/dev/null
-"$bin" -test.run '^$' -test.bench 'Classify/(success|bulk50)/resilient' -test.benchtime 1s \
-	-test.cpuprofile "$out/classify.cpu.prof" -test.memprofile "$out/classify.mem.prof" >/dev/null
-top() { # profile, sample index, title
+"$bin" -test.run '^$' -test.bench 'Classify/success/resilient' -test.benchtime 1s \
+	-test.cpuprofile "$out/success.cpu.prof" >/dev/null
+"$bin" -test.run '^$' -test.bench 'Classify/bulk50/resilient' -test.benchtime 1s \
+	-test.memprofile "$out/bulk50.mem.prof" >/dev/null
+excerpt() { # name, title, pprof arguments...
+	local name=$1 title=$2
+	shift 2
 	{
-		echo "$3"
-		go tool pprof -top -cum -nodecount 25 -show "$lib" -sample_index "$2" "$bin" "$1" 2>/dev/null |
-			sed -n '/flat%/,$p'
-	} >"$out/profile-$(basename "$1" .prof)-$2.txt"
+		echo "$title"
+		go tool pprof -top -cum -nodecount 25 "$@" 2>/dev/null | sed -n '/flat%/,$p'
+	} >"$out/profile-$name.txt"
 }
-top "$out/happy.cpu.prof" cpu "HappyPath/resilient, CPU (cumulative; library functions, callees outside it folded in)"
-top "$out/happy.mem.prof" alloc_objects "HappyPath/resilient, objects allocated (cumulative; library functions, callees outside it folded in)"
-top "$out/classify.cpu.prof" cpu "Classify/{success,bulk50}/resilient, CPU (cumulative; library functions, callees outside it folded in)"
-top "$out/classify.mem.prof" alloc_objects "Classify/{success,bulk50}/resilient, objects allocated (cumulative; library functions, callees outside it folded in)"
+excerpt 1-happy-cpu "HappyPath: CPU of resilient minus CPU of bare, $n calls each (cumulative)" \
+	-diff_base "$out/happy-bare.cpu.prof" "$bin" "$out/happy.cpu.prof"
+excerpt 2-happy-allocs "HappyPath/resilient: objects allocated by the library (cumulative; callees outside it folded in)" \
+	-show "$lib" -sample_index alloc_objects "$bin" "$out/happy.mem.prof"
+excerpt 3-success-cpu "Classify/success/resilient: CPU of the library (cumulative; callees outside it folded in)" \
+	-show "$lib" "$bin" "$out/success.cpu.prof"
+excerpt 4-bulk50-allocs "Classify/bulk50/resilient: objects allocated by the library (cumulative; callees outside it folded in)" \
+	-show "$lib" -sample_index alloc_objects "$bin" "$out/bulk50.mem.prof"
 
 echo "== scenarios and report" >&2
 rev=$(git -C .. rev-parse --short HEAD 2>/dev/null || echo unknown)
