@@ -2,6 +2,7 @@ package resilient
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
 const benchAnswer = `{"result":{"error":0,"errorDescription":"No errors","reference":"r1","id":"213","price":0.02,"currency":"EUR"}}`
@@ -41,6 +45,14 @@ func BenchmarkHappyPath(b *testing.B) {
 	}{
 		{"bare", func(t *http.Transport) http.RoundTripper { return t }},
 		{"resilient", func(t *http.Transport) http.RoundTripper { return NewTransport(t) }},
+		{"resilient-nocircuits", func(t *http.Transport) http.RoundTripper {
+			return NewTransport(t, WithAccountCircuit(AccountCircuit{Disabled: true}), WithHostCircuit(HostCircuit{Disabled: true}))
+		}},
+		{"resilient-sdktracing", func(t *http.Transport) http.RoundTripper {
+			tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(tracetest.NewNoopExporter()))
+			b.Cleanup(func() { tp.Shutdown(context.Background()) })
+			return NewTransport(t, WithTracerProvider(tp))
+		}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			client := &http.Client{Transport: bc.rt(tunedTransport(b))}

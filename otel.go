@@ -2,8 +2,13 @@ package resilient
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
 	"net/http"
 	"strconv"
+	"syscall"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -106,22 +111,22 @@ type telCall struct {
 	attrs  []attribute.KeyValue // method and server, shared by attempt spans
 }
 
-// startCall starts the call's INTERNAL span.
-func (t *telemetry) startCall(req *http.Request) (context.Context, *telCall) {
+// startCall starts the call's INTERNAL span; nil when it does not record.
+func (t *telemetry) startCall(req *http.Request) *telCall {
 	ctx := req.Context()
 	tracer := t.tracer
 	if tracer == nil {
 		if sp := trace.SpanFromContext(ctx); sp.SpanContext().IsValid() {
 			tracer = sp.TracerProvider().Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
 		} else if otel.GetTracerProvider() == unsetTracerProvider {
-			return ctx, nil // no provider anywhere: nothing to record
+			return nil // no provider anywhere: nothing to record
 		} else {
 			tracer = t.global
 		}
 	}
 	cctx, span := tracer.Start(ctx, operationName(req), internalKind...)
 	if !span.IsRecording() {
-		return ctx, nil
+		return nil
 	}
 	tc := &telCall{span: span, tracer: tracer, ctx: cctx, prop: t.prop, attrs: requestAttrs(req)}
 	if tc.prop == nil {
@@ -129,7 +134,7 @@ func (t *telemetry) startCall(req *http.Request) (context.Context, *telCall) {
 	}
 	span.SetAttributes(tc.attrs...)
 	span.SetAttributes(attribute.String(AttrOperation, operationName(req)))
-	return cctx, tc
+	return tc
 }
 
 // telAttempt is the tracing state of one attempt.
@@ -308,14 +313,38 @@ func errorType(out *Outcome) string {
 		if out.Canceled {
 			return "canceled"
 		}
-		if te, ok := out.Err.(interface{ Timeout() bool }); ok && te.Timeout() {
-			return "timeout"
-		}
-		return semconv.ErrorType(out.Err).Value.AsString()
+		return transportErrorType(out.Err)
 	case out.StatusCode >= 400:
 		return strconv.Itoa(out.StatusCode)
 	case out.Code != 0:
 		return "notificore_" + strconv.Itoa(out.Code)
 	}
 	return out.Class.String()
+}
+
+// transportErrorType names a transport failure with a stable, low-cardinality
+// name: timeout, connection_reset, connection_refused, eof, dns, tls, or the
+// error's type as semconv names it.
+func transportErrorType(err error) string {
+	var (
+		ne   net.Error
+		dns  *net.DNSError
+		cert *tls.CertificateVerificationError
+		rec  tls.RecordHeaderError
+	)
+	switch {
+	case errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection_reset"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection_refused"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "eof"
+	case errors.As(err, &dns):
+		return "dns"
+	case errors.As(err, &cert), errors.As(err, &rec):
+		return "tls"
+	}
+	return semconv.ErrorType(err).Value.AsString()
 }

@@ -2,9 +2,13 @@ package resilient
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -361,5 +365,23 @@ func TestTraceAcceptedEarlier(t *testing.T) {
 	}
 	if !found || call.Status().Code == codes.Error {
 		t.Errorf("events %v status %v, want accepted earlier for 2 messages with code 23", call.Events(), call.Status())
+	}
+}
+
+func TestTransportErrorType(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{timeoutErr{}, "timeout"},
+		{&net.OpError{Op: "read", Err: syscall.ECONNRESET}, "connection_reset"},
+		{&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, "connection_refused"},
+		{fmt.Errorf("x: %w", io.EOF), "eof"},
+		{&net.DNSError{Err: "no such host"}, "dns"},
+		{errors.New("odd"), "*errors.errorString"},
+	} {
+		if got := transportErrorType(tt.err); got != tt.want {
+			t.Errorf("transportErrorType(%v) = %q, want %q", tt.err, got, tt.want)
+		}
 	}
 }

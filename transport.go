@@ -1,7 +1,6 @@
 package resilient
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -56,7 +55,6 @@ func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
 // call is the state of one RoundTrip.
 type call struct {
 	req      *http.Request
-	ctx      context.Context // the caller's, plus the call's span
 	tc       *telCall
 	scope    scope
 	body     bodySource
@@ -85,7 +83,7 @@ type call struct {
 // ending during a back-off.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c := &call{req: req, scope: t.circuits.scopeOf(req)}
-	c.ctx, c.tc = t.tel.startCall(req)
+	c.tc = t.tel.startCall(req)
 	resp, err := t.roundTrip(c)
 	t.tel.endCall(c.tc, c.attempts, resp, err)
 	return resp, err
@@ -110,11 +108,11 @@ func (t *Transport) roundTrip(c *call) (*http.Response, error) {
 		resp, rb, out, rule := t.attempt(c)
 		t.circuits.record(c, &out, rule)
 		d := t.decide(c, &out, rule)
-		if d.retry && bud != nil && !throttled(out.Code) && !bud.withdraw() {
-			d = decision{reason: ReasonBudget}
-		}
 		if d.retry && t.circuits.opened(c) {
 			d = decision{reason: ReasonCircuitOpen}
+		}
+		if d.retry && bud != nil && !throttled(out.Code) && !bud.withdraw() {
+			d = decision{reason: ReasonBudget}
 		}
 		if !d.retry {
 			t.tel.stopped(c.tc, c.attempts, &out, d)

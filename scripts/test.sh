@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 modules=(. examples bench)
 staticcheck=honnef.co/go/tools/cmd/staticcheck@v0.8.2
-fuzztime=${FUZZTIME:-15s}
+fuzztime=${FUZZTIME:-30000x}
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -33,7 +33,7 @@ for m in "${modules[@]}"; do
 	(cd "$m" && go test -race -count=1 ./...)
 done
 
-step "fuzzing ($fuzztime per target)"
+step "fuzzing ($fuzztime inputs per target)"
 for target in FuzzClassifyBody FuzzParseRetryAfter; do
 	go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" .
 done

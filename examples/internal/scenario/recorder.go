@@ -218,7 +218,7 @@ func callOf(s sdktrace.ReadOnlySpan, atts []Attempt) Call {
 					Retry:  true,
 					Delay:  time.Duration(floatAttr(attrs, resilient.AttrDelay) * float64(time.Second)),
 					Source: resilient.DelaySource(stringAttr(attrs, resilient.AttrDelaySource)),
-					Cause:  stringAttr(attrs, resilient.AttrReason),
+					Cause:  stringAttr(attrs, resilient.AttrCause),
 				}
 			}
 		case resilient.EventGaveUp:
