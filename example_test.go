@@ -88,7 +88,7 @@ func ExampleErrCircuitOpen() {
 	var open *resilient.CircuitOpenError
 	if errors.Is(err, resilient.ErrCircuitOpen) && errors.As(err, &open) {
 		fmt.Println(open.Scope, open.Code, open.Description)
-		fmt.Println("open for about", open.Until.Sub(time.Now()).Round(time.Minute))
+		fmt.Println("open for about", time.Until(open.Until).Round(time.Minute))
 	}
 	fmt.Println("requests seen by the server:", srv.Requests())
 	// Output:

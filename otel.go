@@ -139,8 +139,7 @@ func (t *telemetry) startCall(req *http.Request) *telCall {
 
 // telAttempt is the tracing state of one attempt.
 type telAttempt struct {
-	span  trace.Span
-	attrs []attribute.KeyValue
+	span trace.Span
 }
 
 // startAttempt starts an attempt's CLIENT span and returns the request to

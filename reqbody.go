@@ -49,9 +49,6 @@ func newBodySource(req *http.Request, limit int64) (bodySource, error) {
 	return b, nil
 }
 
-// hasBody reports whether the request carries a body.
-func (b *bodySource) hasBody() bool { return b.first != nil || b.buffered }
-
 // open returns the body for the attempt with the given 1-based number.
 func (b *bodySource) open(attempt int) (io.ReadCloser, error) {
 	switch {
