@@ -108,7 +108,6 @@ func BenchmarkClassify(b *testing.B) {
 	bulk.WriteString(`],"total_price":1.0,"currency":"EUR"}`)
 	errBody := `{"error":"21","errorDescription":"invalid phone number","details":"` + strings.Repeat("x", 120) + `"}`
 	rs := newRuleSet(Policy{}.withDefaults())
-	now := time.Now()
 	for _, bc := range []struct{ name, body string }{{"error200B", errBody}, {"bulk50", bulk.String()}} {
 		body := []byte(bc.body)
 		resp := response(200, bc.body)
@@ -116,7 +115,7 @@ func BenchmarkClassify(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(body)))
 			for b.Loop() {
-				rs.classifyResponse(resp, body, false, now)
+				rs.classifyResponse(resp, body, false)
 			}
 		})
 	}

@@ -136,9 +136,8 @@ func (cs *circuits) scopeOf(req *http.Request) scope {
 	return s
 }
 
-func (cs *circuits) get(sc Scope, s scope) *circuit {
+func (cs *circuits) get(sc Scope, s scope, now time.Time) *circuit {
 	k := circuitKey{sc, s}
-	now := cs.clock.Now().UnixNano()
 	cs.mu.RLock()
 	ci := cs.m[k]
 	cs.mu.RUnlock()
@@ -153,7 +152,7 @@ func (cs *circuits) get(sc Scope, s scope) *circuit {
 		}
 		cs.mu.Unlock()
 	}
-	ci.lastUse.Store(now)
+	ci.lastUse.Store(now.UnixNano())
 	return ci
 }
 
@@ -213,11 +212,11 @@ func (cs *circuits) admit(c *call) (*http.Response, error) {
 	now := cs.clock.Now()
 	var e *CircuitOpenError
 	if !cs.cfg.account.Disabled {
-		c.acct = cs.get(ScopeAccount, c.scope)
+		c.acct = cs.get(ScopeAccount, c.scope, now)
 		e = allow(c.acct, now, &c.acctDone)
 	}
 	if e == nil && !cs.cfg.host.Disabled {
-		c.hostC = cs.get(ScopeHost, scope{host: c.scope.host})
+		c.hostC = cs.get(ScopeHost, scope{host: c.scope.host}, now)
 		e = allow(c.hostC, now, &c.hostDone)
 	}
 	cs.publish(c)

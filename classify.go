@@ -153,9 +153,9 @@ func classifyError(ctx context.Context, err error, hasBody, written bool) Outcom
 // classifyResponse sorts a received answer. body is the bounded read of the
 // response body; unread reports that it was not read (or not whole), in which
 // case the status alone decides. It returns the outcome and the rule that
-// governs it.
-func (rs *ruleSet) classifyResponse(resp *http.Response, body []byte, unread bool, now time.Time) (Outcome, Rule) {
-	o := Outcome{StatusCode: resp.StatusCode, Unread: unread, RetryAfter: retryAfter(resp.Header, now)}
+// governs it; the caller adds the Retry-After.
+func (rs *ruleSet) classifyResponse(resp *http.Response, body []byte, unread bool) (Outcome, Rule) {
+	o := Outcome{StatusCode: resp.StatusCode, Unread: unread}
 	var a answer
 	if !unread {
 		a = parseAnswer(body)

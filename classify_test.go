@@ -81,7 +81,7 @@ func TestClassifyResponse(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			resp := response(tt.status, tt.body)
-			out, rule := rs.classifyResponse(resp, []byte(tt.body), false, time.Now())
+			out, rule := rs.classifyResponse(resp, []byte(tt.body), false)
 			if out.Class != tt.class || out.Code != tt.code || out.Ambiguous != tt.ambiguous || len(out.Recipients) != tt.nrec {
 				t.Errorf("got class %v code %d ambiguous %v recipients %d; want %v %d %v %d",
 					out.Class, out.Code, out.Ambiguous, len(out.Recipients), tt.class, tt.code, tt.ambiguous, tt.nrec)
@@ -99,7 +99,7 @@ func TestClassifyResponse(t *testing.T) {
 func TestClassifyRecipientsKeepDetails(t *testing.T) {
 	rs := newRuleSet(Policy{}.withDefaults())
 	body := `{"task_id":"6","result":[{"error":0,"errorDescription":"No errors","reference":"r1","id":"213","price":0.23},{"error":43,"errorDescription":"External ID already exists","reference":"r19"}]}`
-	out, _ := rs.classifyResponse(response(200, body), []byte(body), false, time.Now())
+	out, _ := rs.classifyResponse(response(200, body), []byte(body), false)
 	want := []Recipient{
 		{Code: 0, Description: "No errors", Reference: "r1", ID: "213", Class: ClassSuccess},
 		{Code: 43, Description: "External ID already exists", Reference: "r19", Class: ClassPermanent},
@@ -114,11 +114,11 @@ func TestClassifyRecipientsKeepDetails(t *testing.T) {
 
 func TestClassifyUnread(t *testing.T) {
 	rs := newRuleSet(Policy{}.withDefaults())
-	out, _ := rs.classifyResponse(response(200, ""), nil, true, time.Now())
+	out, _ := rs.classifyResponse(response(200, ""), nil, true)
 	if out.Class != ClassSuccess || !out.Unread {
 		t.Errorf("got %+v", out)
 	}
-	out, _ = rs.classifyResponse(response(503, ""), nil, true, time.Now())
+	out, _ = rs.classifyResponse(response(503, ""), nil, true)
 	if out.Class != ClassTransient || !out.Unread {
 		t.Errorf("got %+v", out)
 	}
@@ -148,7 +148,7 @@ func TestClassifyRules(t *testing.T) {
 		{200, `{"result":[{"error":0},{"error":11}]}`, ClassTransient, 9, time.Second},
 	}
 	for i, tt := range tests {
-		out, rule := rs.classifyResponse(response(tt.status, tt.body), []byte(tt.body), false, time.Now())
+		out, rule := rs.classifyResponse(response(tt.status, tt.body), []byte(tt.body), false)
 		if out.Class != tt.class || rule.MaxAttempts != tt.attempts || rule.Backoff.Initial != tt.initial {
 			t.Errorf("case %d: class %v attempts %d initial %v; want %v %d %v", i, out.Class, rule.MaxAttempts, rule.Backoff.Initial, tt.class, tt.attempts, tt.initial)
 		}
@@ -239,7 +239,7 @@ func FuzzClassifyBody(f *testing.F) {
 		if status < 100 || status > 999 {
 			status = 200
 		}
-		out, rule := rs.classifyResponse(response(status, string(body)), body, false, time.Now())
+		out, rule := rs.classifyResponse(response(status, string(body)), body, false)
 		if out.Class != rule.Class || out.Class < ClassSuccess || out.Class > ClassAccount {
 			t.Fatalf("class %v rule %v", out.Class, rule.Class)
 		}

@@ -167,6 +167,15 @@ func (t *telemetry) startAttempt(tc *telCall, r *http.Request, attempt int) (*ht
 	return r, telAttempt{span: span}
 }
 
+// attemptStart returns the time an attempt starts when its duration will be
+// recorded, and the zero time otherwise (reading the clock is not free).
+func (t *telemetry) attemptStart(tc *telCall, r *http.Request) time.Time {
+	if tc != nil || t.m.duration.Enabled(r.Context()) {
+		return time.Now()
+	}
+	return time.Time{}
+}
+
 // endAttempt ends an attempt's span with what came back, and records the
 // attempt's metrics.
 func (t *telemetry) endAttempt(tc *telCall, ta telAttempt, req *http.Request, start time.Time, resp *http.Response, out *Outcome) {

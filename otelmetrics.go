@@ -48,7 +48,7 @@ func codeLabel(code int) string {
 
 func (in *instruments) attempt(req *http.Request, start time.Time, out *Outcome, errType string) {
 	ctx := req.Context()
-	if in.duration.Enabled(ctx) {
+	if !start.IsZero() && in.duration.Enabled(ctx) {
 		host, port := serverOf(req.URL)
 		attrs := make([]attribute.KeyValue, 0, 5)
 		attrs = append(attrs, semconv.HTTPRequestMethodKey.String(methodOf(req.Method)), semconv.ServerAddress(host), semconv.ServerPort(port))

@@ -50,12 +50,13 @@ func parseRetryAfter(value, date string, now time.Time) (time.Duration, bool) {
 	return wait, true
 }
 
-// retryAfter returns the wait a response's Retry-After asks for, 0 if none.
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	v := h.Get("Retry-After")
-	if v == "" {
+// retryAfter returns the wait a response's Retry-After asks for, 0 if none;
+// it asks the clock only when there is one.
+func retryAfter(h http.Header, cl clock) time.Duration {
+	v := h["Retry-After"]
+	if len(v) == 0 {
 		return 0
 	}
-	d, _ := parseRetryAfter(v, h.Get("Date"), now)
+	d, _ := parseRetryAfter(v[0], h.Get("Date"), cl.Now())
 	return d
 }

@@ -157,7 +157,7 @@ func (t *Transport) attempt(c *call) (*http.Response, *responseBody, Outcome, Ru
 		r.Body, tb = &a.body, &a.body
 	}
 	r, ta := t.tel.startAttempt(c.tc, r, c.attempts)
-	start := time.Now() // durations are real even under a fake clock
+	start := t.tel.attemptStart(c.tc, r) // durations are real even under a fake clock
 	resp, err := t.base.RoundTrip(r)
 	if err == nil && resp == nil {
 		err = errNilResponse
@@ -180,7 +180,8 @@ func (t *Transport) attempt(c *call) (*http.Response, *responseBody, Outcome, Ru
 		rb = new(responseBody)
 	}
 	rb, data, partial, rerr := readBody(resp, t.policy.MaxBodyBytes, rb)
-	out, rule := t.rules.classifyResponse(resp, data, partial, t.clock.Now())
+	out, rule := t.rules.classifyResponse(resp, data, partial)
+	out.RetryAfter = retryAfter(resp.Header, t.clock)
 	if rerr != nil {
 		// The answer was cut short: it may have been processed.
 		out.Err, out.Class, out.Ambiguous = rerr, ClassTransient, true
