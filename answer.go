@@ -55,7 +55,9 @@ func parseAnswer(body []byte) answer {
 		return a
 	}
 	a.code = codeOf(v.Get("error"))
-	a.desc = text(v.Get("errorDescription"))
+	if a.code.isError() { // a success's "No errors" is not worth a string
+		a.desc = text(v.Get("errorDescription"))
+	}
 	if errs := v.Get("errors"); errs != nil && errs.Type() == fastjson.TypeArray {
 		arr, _ := errs.Array()
 		for _, e := range arr {
@@ -68,7 +70,10 @@ func parseAnswer(body []byte) answer {
 	switch {
 	case res == nil:
 	case res.Type() == fastjson.TypeObject:
-		a.single, a.hasSingle = wireItem{code: codeOf(res.Get("error")), desc: text(res.Get("errorDescription"))}, true
+		a.single, a.hasSingle = wireItem{code: codeOf(res.Get("error"))}, true
+		if a.single.code.isError() {
+			a.single.desc = text(res.Get("errorDescription"))
+		}
 	case res.Type() == fastjson.TypeArray:
 		arr, _ := res.Array()
 		for _, e := range arr {

@@ -56,6 +56,9 @@ type circuit struct {
 	candFor   time.Duration // and how long it would keep it open
 	pending   []CircuitEvent
 	now       func() time.Time
+
+	hasPending atomic.Bool // pending is not empty: drain need not lock otherwise
+	closed     atomic.Bool // gobreaker's state is closed (account circuits' fast path)
 }
 
 // onStateChange runs under gobreaker's lock: it only records.
@@ -69,10 +72,15 @@ func (ci *circuit) onStateChange(_ string, from, to gobreaker.State) {
 		ev.Until, ev.Code, ev.Class = ci.openUntil, ci.cand.code, ci.cand.class
 	}
 	ci.pending = append(ci.pending, ev)
+	ci.hasPending.Store(true)
+	ci.closed.Store(to == gobreaker.StateClosed)
 }
 
 // drain returns the state changes recorded since the last drain.
 func (ci *circuit) drain() []CircuitEvent {
+	if !ci.hasPending.Load() {
+		return nil
+	}
 	ci.mu.Lock()
 	defer ci.mu.Unlock()
 	if len(ci.pending) == 0 {
@@ -80,6 +88,7 @@ func (ci *circuit) drain() []CircuitEvent {
 	}
 	evs := ci.pending
 	ci.pending = nil
+	ci.hasPending.Store(false)
 	return evs
 }
 
@@ -176,6 +185,7 @@ func (cs *circuits) newCircuit(sc Scope, host string) *circuit {
 		}
 	}
 	ci.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](st)
+	ci.closed.Store(true)
 	return ci
 }
 
@@ -213,7 +223,12 @@ func (cs *circuits) admit(c *call) (*http.Response, error) {
 	var e *CircuitOpenError
 	if !cs.cfg.account.Disabled {
 		c.acct = cs.get(ScopeAccount, c.scope, now)
-		e = allow(c.acct, now, &c.acctDone)
+		if !c.acct.closed.Load() {
+			// While closed, an account circuit needs to hear of failures
+			// only (it opens on the first): record takes the permission
+			// then. Open or half-open, every call asks.
+			e = allow(c.acct, now, &c.acctDone)
+		}
 	}
 	if e == nil && !cs.cfg.host.Disabled {
 		c.hostC = cs.get(ScopeHost, scope{host: c.scope.host}, now)
@@ -249,6 +264,13 @@ func allow(ci *circuit, now time.Time, done *func(error)) *CircuitOpenError {
 // circuit's (code 11, a throttling refusal from a healthy server, is
 // neutral); the caller's cancellations are neutral to both.
 func (cs *circuits) record(c *call, out *Outcome, rule Rule) {
+	if c.acctDone == nil && c.acct != nil && out.Class == ClassAccount && !out.Canceled {
+		// The fast path admitted the call without gobreaker: ask now, so
+		// that the failure opens the circuit (unless another call did).
+		if d, err := c.acct.cb.Allow(); err == nil {
+			c.acctDone = d
+		}
+	}
 	if c.acctDone != nil {
 		res := error(nil)
 		switch {

@@ -118,9 +118,12 @@ func classifyStatus(status int) (Class, bool) {
 	}
 }
 
-// classifyError sorts a transport failure. ctx is the caller's context;
-// written reports whether any of the request body reached the transport.
-func classifyError(ctx context.Context, err error, hasBody, written bool) Outcome {
+// classifyError sorts a transport failure. ctx is the caller's context.
+// Failures before the request could be written (dial, DNS, refused, TLS
+// handshake) are never-sent and safe to resend; every other failure may have
+// reached the server, and is ambiguous. (net/http itself resends a request
+// with a replayable body when a reused connection fails before writing.)
+func classifyError(ctx context.Context, err error) Outcome {
 	o := Outcome{Class: ClassTransient, Err: err}
 	if ctx.Err() != nil {
 		o.Canceled = true
@@ -142,8 +145,6 @@ func classifyError(ctx context.Context, err error, hasBody, written bool) Outcom
 		o.Class = ClassPermanent
 	case errors.As(err, &dnsErr), errors.As(err, &opErr) && opErr.Op == "dial":
 		// Never sent.
-	case hasBody && !written:
-		// Not a byte of the body left: the server cannot have acted on it.
 	default:
 		o.Ambiguous = true
 	}

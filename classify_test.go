@@ -169,22 +169,20 @@ func TestClassifyError(t *testing.T) {
 		name                string
 		ctx                 context.Context
 		err                 error
-		hasBody, written    bool
 		class               Class
 		ambiguous, canceled bool
 	}{
-		{"dial refused", bg, &net.OpError{Op: "dial", Err: errors.New("connection refused")}, true, false, ClassTransient, false, false},
-		{"dns", bg, &net.DNSError{Err: "no such host", Name: "x"}, true, true, ClassTransient, false, false},
-		{"reset after write", bg, &net.OpError{Op: "read", Err: errors.New("connection reset by peer")}, true, true, ClassTransient, true, false},
-		{"reset before body", bg, &net.OpError{Op: "read", Err: errors.New("connection reset by peer")}, true, false, ClassTransient, false, false},
-		{"eof without body", bg, io.EOF, false, false, ClassTransient, true, false},
-		{"timeout after write", bg, timeoutErr{}, true, true, ClassTransient, true, false},
-		{"caller canceled", canceled, context.Canceled, true, true, ClassTransient, false, true},
-		{"unknown authority", bg, fmt.Errorf("tls: %w", x509.UnknownAuthorityError{}), true, false, ClassPermanent, false, false},
+		{"dial refused", bg, &net.OpError{Op: "dial", Err: errors.New("connection refused")}, ClassTransient, false, false},
+		{"dns", bg, &net.DNSError{Err: "no such host", Name: "x"}, ClassTransient, false, false},
+		{"reset", bg, &net.OpError{Op: "read", Err: errors.New("connection reset by peer")}, ClassTransient, true, false},
+		{"eof", bg, io.EOF, ClassTransient, true, false},
+		{"timeout", bg, timeoutErr{}, ClassTransient, true, false},
+		{"caller canceled", canceled, context.Canceled, ClassTransient, false, true},
+		{"unknown authority", bg, fmt.Errorf("tls: %w", x509.UnknownAuthorityError{}), ClassPermanent, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out := classifyError(tt.ctx, tt.err, tt.hasBody, tt.written)
+			out := classifyError(tt.ctx, tt.err)
 			if out.Class != tt.class || out.Ambiguous != tt.ambiguous || out.Canceled != tt.canceled || out.Err != tt.err {
 				t.Errorf("got %+v", out)
 			}

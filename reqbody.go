@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"io"
 	"net/http"
-	"sync/atomic"
 )
 
 // bodySource hands a request's body to every attempt: the original body to
@@ -49,6 +48,25 @@ func newBodySource(req *http.Request, limit int64) (bodySource, error) {
 	return b, nil
 }
 
+// direct reports whether the attempt with the given 1-based number can send
+// the caller's request itself: it has no body, or it is the first attempt
+// and the body is the caller's own.
+func (b *bodySource) direct(attempt int) bool {
+	switch {
+	case b.buffered:
+		return false
+	case b.first == nil:
+		return true
+	}
+	return attempt == 1 && b.first == b.req.Body
+}
+
+// getBody is the GetBody of attempts with a buffered body, so that net/http
+// can replay them itself when a reused connection fails before writing.
+func (b *bodySource) getBody() (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(b.buf)), nil
+}
+
 // open returns the body for the attempt with the given 1-based number.
 func (b *bodySource) open(attempt int) (io.ReadCloser, error) {
 	switch {
@@ -89,32 +107,3 @@ func (b *bodySource) close() {
 		b.first.Close()
 	}
 }
-
-// trackedBody records whether the transport read any of a request body, that
-// is whether the request may have reached the server. net/http may read it
-// from another goroutine, hence the atomic.
-type trackedBody struct {
-	rc   io.ReadCloser
-	read atomic.Bool
-}
-
-func (t *trackedBody) Read(p []byte) (int, error) {
-	n, err := t.rc.Read(p)
-	if n > 0 {
-		t.read.Store(true)
-	}
-	return n, err
-}
-
-// WriteTo keeps net/http's fast path for bodies that write themselves (the
-// bytes.Reader and strings.Reader behind most GetBody functions): without
-// it, every attempt would copy through a fresh 32 KiB buffer.
-func (t *trackedBody) WriteTo(w io.Writer) (int64, error) {
-	if wt, ok := t.rc.(io.WriterTo); ok {
-		t.read.Store(true)
-		return wt.WriteTo(w)
-	}
-	return io.Copy(w, struct{ io.Reader }{t})
-}
-
-func (t *trackedBody) Close() error { return t.rc.Close() }

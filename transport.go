@@ -70,7 +70,7 @@ type call struct {
 
 	// The first attempt's request copy and response body, allocated with
 	// the call: most calls make one attempt.
-	first     attemptRequest
+	first     http.Request
 	firstBody responseBody
 }
 
@@ -145,16 +145,19 @@ func (t *Transport) attempt(c *call) (*http.Response, *responseBody, Outcome, Ru
 		return nil, nil, Outcome{Class: ClassPermanent, Err: err}, t.rules.forClass(ClassPermanent)
 	}
 	r := c.req
-	var tb *trackedBody
-	if rc != nil {
-		a := &c.first
+	if !c.body.direct(c.attempts) {
+		// A copy of the request carries the replayed body. The body stays
+		// one net/http knows to be in memory, so that headers and body go
+		// out in one write.
+		r = &c.first
 		if c.attempts > 1 {
-			a = new(attemptRequest)
+			r = new(http.Request)
 		}
-		a.req = *c.req
-		a.body.rc = rc
-		r = &a.req
-		r.Body, tb = &a.body, &a.body
+		*r = *c.req
+		r.Body = rc
+		if c.body.buffered {
+			r.GetBody = c.body.getBody
+		}
 	}
 	r, ta := t.tel.startAttempt(c.tc, r, c.attempts)
 	start := t.tel.attemptStart(c.tc, r) // durations are real even under a fake clock
@@ -166,7 +169,7 @@ func (t *Transport) attempt(c *call) (*http.Response, *responseBody, Outcome, Ru
 		if resp != nil && resp.Body != nil { // a broken base; honour the contract ourselves
 			resp.Body.Close()
 		}
-		out := classifyError(c.req.Context(), err, tb != nil, tb != nil && tb.read.Load())
+		out := classifyError(c.req.Context(), err)
 		rule := t.rules.forClass(out.Class)
 		t.reconcile(c, &out, &rule)
 		t.tel.endAttempt(c.tc, ta, r, start, nil, &out)
@@ -193,13 +196,6 @@ func (t *Transport) attempt(c *call) (*http.Response, *responseBody, Outcome, Ru
 	t.reconcile(c, &out, &rule)
 	t.tel.endAttempt(c.tc, ta, r, start, resp, &out)
 	return resp, rb, out, rule
-}
-
-// attemptRequest is an attempt's shallow copy of the caller's request and
-// its tracked body, allocated together.
-type attemptRequest struct {
-	req  http.Request
-	body trackedBody
 }
 
 // decide gathers the call's state and asks the pure decide step.
