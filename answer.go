@@ -36,6 +36,46 @@ type wireCode struct {
 	n   int
 }
 
+// quickSuccess reports, without parsing, that body is a plain success: every
+// "error" key in it holds 0 or "0", and it has no "errors" (API 2.0) and no
+// array at all (bulk results must be read one by one). It errs only towards
+// false, which sends the body to the full parse; the fuzz test holds it to
+// agreeing with parseAnswer.
+func quickSuccess(body []byte) bool {
+	if len(body) == 0 || body[0] != '{' || bytes.IndexByte(body, '[') >= 0 || bytes.Contains(body, errorsKey) {
+		return false
+	}
+	for rest := body; ; {
+		i := bytes.Index(rest, errorKey)
+		if i < 0 {
+			return true
+		}
+		rest = bytes.TrimLeft(rest[i+len(errorKey):], " \t\r\n")
+		if len(rest) == 0 || rest[0] != ':' {
+			return false
+		}
+		rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+		switch {
+		case len(rest) >= 2 && rest[0] == '0' && !isNumberByte(rest[1]):
+			rest = rest[1:]
+		case bytes.HasPrefix(rest, quotedZero):
+			rest = rest[len(quotedZero):]
+		default:
+			return false
+		}
+	}
+}
+
+var (
+	errorKey   = []byte(`"error"`)
+	errorsKey  = []byte(`"errors"`)
+	quotedZero = []byte(`"0"`)
+)
+
+func isNumberByte(c byte) bool {
+	return c >= '0' && c <= '9' || c == '.' || c == 'e' || c == 'E' || c == '-' || c == '+'
+}
+
 // parsers recycles the JSON parsers: a parse allocates nothing once warm.
 var parsers fastjson.ParserPool
 

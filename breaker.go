@@ -48,6 +48,7 @@ type circuit struct {
 	scope   Scope
 	host    string
 	lastUse atomic.Int64
+	hostC   *circuit // an account circuit's host circuit, found with it
 
 	mu        sync.Mutex // never held while calling into cb
 	openUntil time.Time
@@ -114,10 +115,6 @@ type scope struct {
 	fp   uint64
 }
 
-type circuitKey struct {
-	kind Scope
-	at   scope
-}
 
 // circuits is a Transport's registry of circuits, bounded in size.
 type circuits struct {
@@ -126,11 +123,13 @@ type circuits struct {
 	tel   *telemetry
 	seed  maphash.Seed
 	mu    sync.RWMutex
-	m     map[circuitKey]*circuit
+	accts map[scope]*circuit  // account circuits
+	hosts map[string]*circuit // host circuits
 }
 
 func newCircuits(cfg circuitConfig, cl clock, tel *telemetry) *circuits {
-	return &circuits{cfg: cfg, clock: cl, tel: tel, seed: maphash.MakeSeed(), m: map[circuitKey]*circuit{}}
+	return &circuits{cfg: cfg, clock: cl, tel: tel, seed: maphash.MakeSeed(),
+		accts: map[scope]*circuit{}, hosts: map[string]*circuit{}}
 }
 
 // scopeOf fingerprints the request's credential; the credential itself is
@@ -145,24 +144,52 @@ func (cs *circuits) scopeOf(req *http.Request) scope {
 	return s
 }
 
-func (cs *circuits) get(sc Scope, s scope, now time.Time) *circuit {
-	k := circuitKey{sc, s}
+// lookup returns the account circuit of s (nil when account circuits are
+// off) and the host circuit of its host (nil when host circuits are off),
+// with one map lookup on the common path.
+func (cs *circuits) lookup(s scope, now time.Time) (acct, host *circuit) {
+	if cs.cfg.account.Disabled {
+		return nil, cs.hostOf(s.host)
+	}
 	cs.mu.RLock()
-	ci := cs.m[k]
+	acct = cs.accts[s]
 	cs.mu.RUnlock()
-	if ci == nil {
+	if acct == nil {
+		h := cs.hostOf(s.host)
 		cs.mu.Lock()
-		if ci = cs.m[k]; ci == nil {
-			if len(cs.m) >= cs.cfg.maxCircuits {
+		if acct = cs.accts[s]; acct == nil {
+			if len(cs.accts) >= cs.cfg.maxCircuits {
 				cs.shrinkLocked()
 			}
-			ci = cs.newCircuit(sc, s.host)
-			cs.m[k] = ci
+			acct = cs.newCircuit(ScopeAccount, s.host)
+			acct.hostC = h
+			cs.accts[s] = acct
 		}
 		cs.mu.Unlock()
 	}
-	ci.lastUse.Store(now.UnixNano())
-	return ci
+	acct.lastUse.Store(now.UnixNano())
+	return acct, acct.hostC
+}
+
+// hostOf returns host's circuit, nil when host circuits are off. Host
+// circuits are few (one per API host) and never evicted.
+func (cs *circuits) hostOf(host string) *circuit {
+	if cs.cfg.host.Disabled {
+		return nil
+	}
+	cs.mu.RLock()
+	h := cs.hosts[host]
+	cs.mu.RUnlock()
+	if h != nil {
+		return h
+	}
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if h = cs.hosts[host]; h == nil {
+		h = cs.newCircuit(ScopeHost, host)
+		cs.hosts[host] = h
+	}
+	return h
 }
 
 func (cs *circuits) newCircuit(sc Scope, host string) *circuit {
@@ -189,29 +216,30 @@ func (cs *circuits) newCircuit(sc Scope, host string) *circuit {
 	return ci
 }
 
-// shrinkLocked evicts closed circuits, then the least recently used, until
-// the registry is down to three quarters of its bound. cs.mu is held.
+// shrinkLocked evicts closed account circuits, then the least recently
+// used, until the registry is down to three quarters of its bound. cs.mu is
+// held.
 func (cs *circuits) shrinkLocked() {
 	target := cs.cfg.maxCircuits * 3 / 4
 	now := cs.clock.Now()
 	type entry struct {
-		k   circuitKey
+		k   scope
 		use int64
 	}
 	var kept []entry
-	for k, ci := range cs.m {
+	for k, ci := range cs.accts {
 		if ci.gate(now) == nil && ci.cb.State() == gobreaker.StateClosed {
-			delete(cs.m, k)
+			delete(cs.accts, k)
 		} else {
 			kept = append(kept, entry{k, ci.lastUse.Load()})
 		}
 	}
 	slices.SortFunc(kept, func(a, b entry) int { return cmp.Compare(a.use, b.use) })
 	for _, e := range kept {
-		if len(cs.m) <= target {
+		if len(cs.accts) <= target {
 			return
 		}
-		delete(cs.m, e.k)
+		delete(cs.accts, e.k)
 	}
 }
 
@@ -221,8 +249,8 @@ func (cs *circuits) shrinkLocked() {
 func (cs *circuits) admit(c *call) (*http.Response, error) {
 	now := cs.clock.Now()
 	var e *CircuitOpenError
-	if !cs.cfg.account.Disabled {
-		c.acct = cs.get(ScopeAccount, c.scope, now)
+	c.acct, c.hostC = cs.lookup(c.scope, now)
+	if c.acct != nil {
 		if !c.acct.closed.Load() {
 			// While closed, an account circuit needs to hear of failures
 			// only (it opens on the first): record takes the permission
@@ -230,8 +258,7 @@ func (cs *circuits) admit(c *call) (*http.Response, error) {
 			e = allow(c.acct, now, &c.acctDone)
 		}
 	}
-	if e == nil && !cs.cfg.host.Disabled {
-		c.hostC = cs.get(ScopeHost, scope{host: c.scope.host}, now)
+	if e == nil && c.hostC != nil {
 		e = allow(c.hostC, now, &c.hostDone)
 	}
 	cs.publish(c)

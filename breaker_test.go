@@ -322,7 +322,7 @@ func TestCircuitsConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	rt.circuits.mu.RLock()
-	n := len(rt.circuits.m)
+	n := len(rt.circuits.accts)
 	rt.circuits.mu.RUnlock()
 	if n > 100 {
 		t.Errorf("%d circuits kept, bound 100", n)

@@ -157,6 +157,11 @@ func classifyError(ctx context.Context, err error) Outcome {
 // governs it; the caller adds the Retry-After.
 func (rs *ruleSet) classifyResponse(resp *http.Response, body []byte, unread bool) (Outcome, Rule) {
 	o := Outcome{StatusCode: resp.StatusCode, Unread: unread}
+	if resp.StatusCode < 400 && quickSuccess(body) {
+		r := rs.forStatus(resp.StatusCode)
+		o.Class = r.Class
+		return o, r
+	}
 	var a answer
 	if !unread {
 		a = parseAnswer(body)

@@ -237,6 +237,12 @@ func FuzzClassifyBody(f *testing.F) {
 		if status < 100 || status > 999 {
 			status = 200
 		}
+		if quickSuccess(body) {
+			a := parseAnswer(body)
+			if _, _, isErr := a.topCode(); isErr || len(a.api2) > 0 || len(a.items) > 0 {
+				t.Fatalf("quickSuccess(%q) but the parse finds an error", body)
+			}
+		}
 		out, rule := rs.classifyResponse(response(status, string(body)), body, false)
 		if out.Class != rule.Class || out.Class < ClassSuccess || out.Class > ClassAccount {
 			t.Fatalf("class %v rule %v", out.Class, rule.Class)
@@ -250,4 +256,27 @@ func FuzzClassifyBody(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestQuickSuccess(t *testing.T) {
+	for body, want := range map[string]bool{
+		`{"result":{"error":0,"errorDescription":"No errors","id":"213"}}`: true,
+		`{"error":"0","id":"22125"}`:                                       true,
+		`{ "error" : 0 }`:                                                  true,
+		`{"amount":"12.50","currency":"EUR"}`:                              true,
+		`{"type":"error"}`:                                                 false,
+		`{"error":11}`:                                                     false,
+		`{"error":0.5}`:                                                    false,
+		`{"error":0`:                                                       false,
+		`{"error":"11"}`:                                                   false,
+		`{"result":[{"error":0}]}`:                                         false,
+		`{"errors":[]}`:                                                    false,
+		`{"error":0,"error":21}`:                                           false,
+		`<html>`:                                                           false,
+		``:                                                                 false,
+	} {
+		if got := quickSuccess([]byte(body)); got != want {
+			t.Errorf("quickSuccess(%s) = %v, want %v", body, got, want)
+		}
+	}
 }
