@@ -115,7 +115,6 @@ type scope struct {
 	fp   uint64
 }
 
-
 // circuits is a Transport's registry of circuits, bounded in size.
 type circuits struct {
 	cfg   circuitConfig

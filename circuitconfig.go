@@ -15,7 +15,7 @@ type AccountCircuit struct {
 	// (codes 2, 8 and 9 have theirs: see DefaultOpenFor; a Rule's OpenFor
 	// overrides both) holds the circuit open; default 1m.
 	OpenFor time.Duration
-	// MaxCircuits bounds the circuits kept (accounts and hosts); default
+	// MaxCircuits bounds the account circuits kept; default
 	// 10 000. Past it, closed circuits are dropped first, then the least
 	// recently used.
 	MaxCircuits int

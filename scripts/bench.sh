@@ -34,17 +34,20 @@ done
 
 echo "== profiles" >&2
 # The happy path: the CPU the transport adds to the same number of calls over
-# the bare transport (a diff of two profiles), and what it allocates. The
-# classifier: CPU of a success answer, allocations of a bulk answer.
-n=60000x
-"$bin" -test.run '^$' -test.bench 'HappyPath/bare$' -test.benchtime "$n" \
+# the bare transport (a diff of two profiles), and what it allocates per call
+# with the network taken away (every allocation recorded). The classifier:
+# CPU of a success answer, allocations of a bulk answer.
+n=60000
+"$bin" -test.run '^$' -test.bench 'HappyPath/bare$' -test.benchtime "${n}x" \
 	-test.cpuprofile "$out/happy-bare.cpu.prof" >/dev/null
-"$bin" -test.run '^$' -test.bench 'HappyPath/resilient$' -test.benchtime "$n" \
-	-test.cpuprofile "$out/happy.cpu.prof" -test.memprofile "$out/happy.mem.prof" >/dev/null
-"$bin" -test.run '^$' -test.bench 'Classify/success/resilient' -test.benchtime 1s \
+"$bin" -test.run '^$' -test.bench 'HappyPath/resilient$' -test.benchtime "${n}x" \
+	-test.cpuprofile "$out/happy.cpu.prof" >/dev/null
+"$bin" -test.run '^$' -test.bench 'Overhead/resilient$' -test.benchtime 100000x \
+	-test.memprofile "$out/happy.mem.prof" -test.memprofilerate 1 >/dev/null
+"$bin" -test.run '^$' -test.bench 'Classify/success/resilient' -test.benchtime 500000x \
 	-test.cpuprofile "$out/success.cpu.prof" >/dev/null
-"$bin" -test.run '^$' -test.bench 'Classify/bulk50/resilient' -test.benchtime 1s \
-	-test.memprofile "$out/bulk50.mem.prof" >/dev/null
+"$bin" -test.run '^$' -test.bench 'Classify/bulk50/resilient' -test.benchtime 10000x \
+	-test.memprofile "$out/bulk50.mem.prof" -test.memprofilerate 1 >/dev/null
 excerpt() { # name, title, pprof arguments...
 	local name=$1 title=$2
 	shift 2
@@ -55,11 +58,11 @@ excerpt() { # name, title, pprof arguments...
 }
 excerpt 1-happy-cpu "HappyPath: CPU of resilient minus CPU of bare, $n calls each (cumulative)" \
 	-diff_base "$out/happy-bare.cpu.prof" "$bin" "$out/happy.cpu.prof"
-excerpt 2-happy-allocs "HappyPath/resilient: objects allocated by the library (cumulative; callees outside it folded in)" \
+excerpt 2-happy-allocs "Overhead/resilient, 100000 calls: objects allocated by the library (cumulative; callees outside it folded in)" \
 	-show "$lib" -sample_index alloc_objects "$bin" "$out/happy.mem.prof"
-excerpt 3-success-cpu "Classify/success/resilient: CPU of the library (cumulative; callees outside it folded in)" \
+excerpt 3-success-cpu "Classify/success/resilient, 500000 calls: CPU of the library (cumulative; callees outside it folded in)" \
 	-show "$lib" "$bin" "$out/success.cpu.prof"
-excerpt 4-bulk50-allocs "Classify/bulk50/resilient: objects allocated by the library (cumulative; callees outside it folded in)" \
+excerpt 4-bulk50-allocs "Classify/bulk50/resilient, 10000 calls: objects allocated by the library (cumulative; callees outside it folded in)" \
 	-show "$lib" -sample_index alloc_objects "$bin" "$out/bulk50.mem.prof"
 
 echo "== scenarios and report" >&2
