@@ -62,21 +62,17 @@ func WithPropagators(p propagation.TextMapPropagator) Option {
 // another provider, calls skip tracing altogether.
 var unsetTracerProvider = otel.GetTracerProvider()
 
-// internalKind is the start option of call spans, built once.
-var internalKind = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal)}
-
 // telemetry traces a Transport's calls: an INTERNAL span per RoundTrip, a
 // CLIENT span per attempt, span events for decisions, and metrics.
 type telemetry struct {
-	tracer   trace.Tracer // nil: from the request's span or the global provider
-	global   trace.Tracer // the global provider's, which follows SetTracerProvider
-	prop     propagation.TextMapPropagator
-	explicit bool // prop was set by an option
-	m        instruments
+	tracer trace.Tracer // nil: from the request's span or the global provider
+	global trace.Tracer // the global provider's, which follows SetTracerProvider
+	prop   propagation.TextMapPropagator
+	m      instruments
 }
 
 func newTelemetry(cfg telemetryConfig) *telemetry {
-	t := &telemetry{prop: cfg.prop, explicit: cfg.prop != nil}
+	t := &telemetry{prop: cfg.prop}
 	if cfg.tp != nil {
 		t.tracer = cfg.tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
 	}
@@ -100,6 +96,7 @@ type telCall struct {
 	tracer trace.Tracer
 	ctx    context.Context
 	prop   propagation.TextMapPropagator
+	inject bool                 // prop injects any field
 	final  Outcome              // the outcome the call stopped on, when stopped
 	reason Reason               // why it stopped; "" until then
 	attrs  []attribute.KeyValue // method and server, shared by attempt spans
@@ -118,16 +115,18 @@ func (t *telemetry) startCall(req *http.Request) *telCall {
 			tracer = t.global
 		}
 	}
-	cctx, span := tracer.Start(ctx, operationName(req), internalKind...)
+	op := operationName(req)
+	attrs := requestAttrs(req)
+	cctx, span := tracer.Start(ctx, op, trace.WithSpanKind(trace.SpanKindInternal),
+		trace.WithAttributes(append(attrs[:len(attrs):len(attrs)], attribute.String(AttrOperation, op))...))
 	if !span.IsRecording() {
 		return nil
 	}
-	tc := &telCall{span: span, tracer: tracer, ctx: cctx, prop: t.prop, attrs: requestAttrs(req)}
+	tc := &telCall{span: span, tracer: tracer, ctx: cctx, prop: t.prop, attrs: attrs}
 	if tc.prop == nil {
 		tc.prop = otel.GetTextMapPropagator()
 	}
-	span.SetAttributes(tc.attrs...)
-	span.SetAttributes(attribute.String(AttrOperation, operationName(req)))
+	tc.inject = len(tc.prop.Fields()) > 0
 	return tc
 }
 
@@ -143,15 +142,15 @@ func (t *telemetry) startAttempt(tc *telCall, r *http.Request, attempt int) (*ht
 	if tc == nil {
 		return r, telAttempt{}
 	}
-	attrs := tc.attrs
+	attrs := append(tc.attrs[:len(tc.attrs):len(tc.attrs)],
+		semconv.URLFull(redactURL(r.URL)), attribute.Int(AttrAttempt, attempt))
 	if attempt > 1 {
-		attrs = append(attrs[:len(attrs):len(attrs)], semconv.HTTPRequestResendCount(attempt-1))
+		attrs = append(attrs, semconv.HTTPRequestResendCount(attempt-1))
 	}
 	actx, span := tc.tracer.Start(tc.ctx, spanMethod(r.Method),
 		trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
-	span.SetAttributes(semconv.URLFull(redactURL(r.URL)), attribute.Int(AttrAttempt, attempt))
 	r = r.WithContext(actx)
-	if len(tc.prop.Fields()) > 0 {
+	if tc.inject {
 		r.Header = r.Header.Clone()
 		if r.Header == nil {
 			r.Header = http.Header{}

@@ -179,6 +179,9 @@ var operations = func() map[string]string {
 // REDACTED, and the path segment after "reference" (a client reference)
 // REDACTED.
 func redactURL(u *url.URL) string {
+	if u.User == nil && u.RawQuery == "" && !strings.Contains(u.Path, "reference") && u.Fragment == "" {
+		return u.String() // nothing to redact
+	}
 	r := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
 	if u.User != nil {
 		r.User = url.UserPassword("REDACTED", "REDACTED")
