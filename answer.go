@@ -132,9 +132,11 @@ func itemsOf(arr []*fastjson.Value) []wireItem {
 	for i, e := range arr {
 		items[i] = wireItem{
 			code:      codeOf(e.Get("error")),
-			desc:      text(e.Get("errorDescription")),
 			reference: text(e.Get("reference")),
 			id:        text(e.Get("id")),
+		}
+		if items[i].code.isError() {
+			items[i].desc = text(e.Get("errorDescription"))
 		}
 	}
 	return items

@@ -83,7 +83,7 @@ type Outcome struct {
 type Recipient struct {
 	// Code is the element's error code (0 when accepted).
 	Code int
-	// Description is the element's errorDescription.
+	// Description is the element's errorDescription; empty for a success.
 	Description string
 	// Reference is the client reference the element names, if any.
 	Reference string

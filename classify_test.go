@@ -101,7 +101,7 @@ func TestClassifyRecipientsKeepDetails(t *testing.T) {
 	body := `{"task_id":"6","result":[{"error":0,"errorDescription":"No errors","reference":"r1","id":"213","price":0.23},{"error":43,"errorDescription":"External ID already exists","reference":"r19"}]}`
 	out, _ := rs.classifyResponse(response(200, body), []byte(body), false)
 	want := []Recipient{
-		{Code: 0, Description: "No errors", Reference: "r1", ID: "213", Class: ClassSuccess},
+		{Code: 0, Reference: "r1", ID: "213", Class: ClassSuccess},
 		{Code: 43, Description: "External ID already exists", Reference: "r19", Class: ClassPermanent},
 	}
 	if fmt.Sprint(out.Recipients) != fmt.Sprint(want) {
