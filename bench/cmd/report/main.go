@@ -1,0 +1,118 @@
+// Command report runs the measured scenarios of the benchmark suite, reads
+// the benchmark rounds that scripts/bench.sh wrote, and writes the results
+// as Markdown: the machine, the Go version and the date, the targets met or
+// missed, then a table per measurement with every time as a ratio to the
+// floor measured in the same round.
+//
+// Usage (from bench/):
+//
+//	go run ./cmd/report -bench 'results/round-*.txt' -o RESULTS.md
+//
+// It prints the Markdown too. -scenarios=false skips the scenarios; the
+// other flags size them. Every run is saved (-save); -saved writes the report
+// again from a saved run and the rounds, measuring nothing:
+//
+//	go run ./cmd/report -saved results/run.json
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/resilient-sms/resilient/bench"
+	"github.com/resilient-sms/resilient/bench/scenario"
+)
+
+func main() {
+	var (
+		pattern   = flag.String("bench", "results/round-*.txt", "glob of benchmark outputs, one file per round")
+		out       = flag.String("o", "RESULTS.md", "Markdown file to write; empty: print only")
+		profiles  = flag.String("profiles", "results", "directory of the profile excerpts (profile-*.txt) to append")
+		notes     = flag.String("notes", "NOTES.md", "Markdown file of notes on the targets to include, if it exists")
+		rev       = flag.String("rev", "", "revision of the library measured")
+		benchtime = flag.String("benchtime", "", "benchtime of each round, for the notes")
+		runScen   = flag.Bool("scenarios", true, "run the scenarios (writes per call, outage, goodput)")
+		saveTo    = flag.String("save", "results/run.json", "file to save the run's figures to, for -saved")
+		saved     = flag.String("saved", "", "write the report from this saved run, measuring nothing")
+		calls     = flag.Int("calls", 1000, "outage: logical calls")
+		workers   = flag.Int("workers", 16, "outage: goroutines")
+		messages  = flag.Int("messages", 20000, "goodput: messages")
+		senders   = flag.Int("senders", 64, "goodput: goroutines")
+		capacity  = flag.Int("cap", 20, "goodput: the server's cap on messages in flight")
+		process   = flag.Duration("processing", 10*time.Millisecond, "goodput: the server's processing time per create")
+	)
+	flag.Parse()
+
+	rounds, err := readRounds(*pattern)
+	if err != nil {
+		fail(err)
+	}
+	rep := report{
+		machine:   describeMachine(),
+		date:      time.Now().UTC(),
+		rev:       *rev,
+		benchtime: *benchtime,
+		rounds:    rounds,
+	}
+	if *saved != "" {
+		if err := rep.load(*saved); err != nil {
+			fail(err)
+		}
+	} else if *runScen {
+		tp := bench.NewTracerProvider()
+		rep.writes = map[string]float64{}
+		for _, v := range bench.Variants {
+			rep.writes[v.Name] = scenario.WritesPerCall(v, tp, 200)
+		}
+		bench.Shutdown(tp)
+		for _, c := range scenario.OutageClients {
+			log("outage: %s", c.Name)
+			rep.outage = append(rep.outage, scenario.Outage(c, *calls, *workers))
+		}
+		cfg := scenario.GoodputConfig{Messages: *messages, Senders: *senders, MaxInFlight: *capacity, Processing: *process}
+		for _, c := range scenario.GoodputClients {
+			log("goodput: %s", c.Name)
+			rep.goodput = append(rep.goodput, scenario.RunGoodput(c, cfg))
+		}
+	}
+	if *saved == "" && *saveTo != "" {
+		if err := rep.save(*saveTo); err != nil {
+			fail(err)
+		}
+	}
+	if *profiles != "" {
+		files, _ := filepath.Glob(filepath.Join(*profiles, "profile-*.txt"))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err == nil {
+				rep.profiles = append(rep.profiles, profile{name: filepath.Base(f), text: string(b)})
+			}
+		}
+	}
+
+	if b, err := os.ReadFile(*notes); err == nil {
+		rep.notes = string(b)
+	}
+
+	var buf bytes.Buffer
+	rep.write(&buf)
+	os.Stdout.Write(buf.Bytes())
+	if *out != "" {
+		if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+			fail(err)
+		}
+	}
+}
+
+func log(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "report: "+format+"\n", args...)
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "report:", err)
+	os.Exit(1)
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestParseLine(t *testing.T) {
+	name, r, ok := parseLine("BenchmarkHappyPath/resilient+tracing-2   \t 8785\t     40756 ns/op\t   15275 B/op\t     130 allocs/op")
+	if !ok || name != "HappyPath/resilient+tracing" || r != (result{ns: 40756, bytes: 15275, allocs: 130}) {
+		t.Fatalf("got %q %+v %v", name, r, ok)
+	}
+	for _, l := range []string{"goos: linux", "PASS", "BenchmarkX-2 --- FAIL", ""} {
+		if _, _, ok := parseLine(l); ok {
+			t.Errorf("parsed %q", l)
+		}
+	}
+}
+
+func TestRatioWithinRounds(t *testing.T) {
+	rounds := []round{
+		{"a": {ns: 110}, "b": {ns: 100}},
+		{"a": {ns: 240}, "b": {ns: 200}},
+		{"a": {ns: 100}, "b": {ns: 100}},
+		{"a": {ns: 1}}, // b missing: the round is skipped
+	}
+	s := ratio(rounds, "a", "b")
+	if s.n != 3 || s.med != 1.1 || s.lo != 1 || s.hi != 1.2 {
+		t.Fatalf("ratio = %+v", s)
+	}
+	if d := diff(rounds, "a", "b"); d.med != 10 {
+		t.Fatalf("diff = %+v", d)
+	}
+}
+
+func TestReportWithoutScenarios(t *testing.T) {
+	rep := report{rounds: []round{{
+		"HappyPath/bare": {ns: 100, allocs: 80}, "HappyPath/resilient": {ns: 104, allocs: 90},
+		"HappyPath/retryablehttp": {ns: 103, allocs: 91},
+	}}}
+	var b bytes.Buffer
+	rep.write(&b)
+	for _, want := range []string{"| Happy path, tracing off: resilient ≤ 1.05× bare | 1.040× | met |", "+10 vs +11"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestSaveAndLoad(t *testing.T) {
+	file := t.TempDir() + "/run.json"
+	a := report{rev: "abc", benchtime: "200ms", writes: map[string]float64{"bare": 1}}
+	a.machine.CPU = "cpu"
+	if err := a.save(file); err != nil {
+		t.Fatal(err)
+	}
+	var b report
+	if err := b.load(file); err != nil {
+		t.Fatal(err)
+	}
+	if b.rev != "abc" || b.benchtime != "200ms" || b.machine.CPU != "cpu" || b.writes["bare"] != 1 {
+		t.Fatalf("loaded %+v", b)
+	}
+}
