@@ -177,18 +177,20 @@ func (t *telemetry) endAttempt(tc *telCall, ta telAttempt, req *http.Request, st
 	if ta.span == nil {
 		return
 	}
+	attrs := make([]attribute.KeyValue, 0, 5)
 	if resp != nil {
-		ta.span.SetAttributes(semconv.HTTPResponseStatusCode(resp.StatusCode))
+		attrs = append(attrs, semconv.HTTPResponseStatusCode(resp.StatusCode))
 	}
-	ta.span.SetAttributes(outcomeAttrs(out)...)
+	attrs = appendOutcomeAttrs(attrs, out)
 	if errType != "" {
-		ta.span.SetAttributes(semconv.ErrorTypeKey.String(errType))
+		attrs = append(attrs, semconv.ErrorTypeKey.String(errType))
 		desc := out.Description
 		if out.Err != nil {
 			desc = out.Err.Error()
 		}
 		ta.span.SetStatus(codes.Error, desc)
 	}
+	ta.span.SetAttributes(attrs...)
 	ta.span.End()
 }
 
@@ -270,20 +272,22 @@ func (t *telemetry) endCall(tc *telCall, attempts int, resp *http.Response, err 
 	if tc == nil {
 		return
 	}
-	tc.span.SetAttributes(attribute.Int(AttrAttempts, attempts))
+	attrs := make([]attribute.KeyValue, 0, 5)
+	attrs = append(attrs, attribute.Int(AttrAttempts, attempts))
 	switch {
 	case err != nil:
-		tc.span.SetAttributes(semconv.ErrorType(err))
+		attrs = append(attrs, semconv.ErrorType(err))
 		tc.span.SetStatus(codes.Error, err.Error())
 	case resp != nil && resp.Header.Get(FailFastHeader) != "":
-		tc.span.SetAttributes(semconv.ErrorTypeKey.String("circuit_open"))
+		attrs = append(attrs, semconv.ErrorTypeKey.String("circuit_open"))
 		tc.span.SetStatus(codes.Error, "circuit open")
 	case tc.reason != "" && tc.final.Class != ClassSuccess:
-		tc.span.SetAttributes(semconv.ErrorTypeKey.String(tc.final.Class.String()))
+		attrs = append(attrs, semconv.ErrorTypeKey.String(tc.final.Class.String()))
 		tc.span.SetStatus(codes.Error, string(tc.reason))
 	}
 	if tc.reason != "" {
-		tc.span.SetAttributes(outcomeAttrs(&tc.final)...)
+		attrs = appendOutcomeAttrs(attrs, &tc.final)
 	}
+	tc.span.SetAttributes(attrs...)
 	tc.span.End()
 }

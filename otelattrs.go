@@ -58,7 +58,11 @@ func requestAttrs(req *http.Request) []attribute.KeyValue {
 
 // outcomeAttrs describe an outcome.
 func outcomeAttrs(out *Outcome) []attribute.KeyValue {
-	attrs := make([]attribute.KeyValue, 0, 8)
+	return appendOutcomeAttrs(make([]attribute.KeyValue, 0, 3), out)
+}
+
+// appendOutcomeAttrs appends the class, code and description of an outcome.
+func appendOutcomeAttrs(attrs []attribute.KeyValue, out *Outcome) []attribute.KeyValue {
 	attrs = append(attrs, attribute.String(AttrClass, out.Class.String()))
 	if out.Code != 0 {
 		attrs = append(attrs, attribute.Int(AttrCode, out.Code))

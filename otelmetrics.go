@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -20,10 +21,38 @@ type instruments struct {
 	retries  metric.Int64Counter     // resilient.retries
 	fails    metric.Int64Counter     // resilient.fail_fasts
 	open     metric.Int64UpDownCounter
+	sets     *outcomeSets
+}
+
+// outcomeSets caches the attribute set of each (class, code) pair the
+// outcome counter sees: their number is bounded by the code table.
+type outcomeSets struct {
+	mu sync.RWMutex
+	m  map[outcomeKey]metric.AddOption
+}
+
+type outcomeKey struct {
+	class Class
+	code  string
+}
+
+func (s *outcomeSets) outcome(c Class, code int) metric.AddOption {
+	k := outcomeKey{c, codeLabel(code)}
+	s.mu.RLock()
+	opt, ok := s.m[k]
+	s.mu.RUnlock()
+	if ok {
+		return opt
+	}
+	opt = metric.WithAttributeSet(attribute.NewSet(attribute.String(AttrClass, c.String()), attribute.String(AttrCode, k.code)))
+	s.mu.Lock()
+	s.m[k] = opt
+	s.mu.Unlock()
+	return opt
 }
 
 func newInstruments(m metric.Meter) instruments {
-	var in instruments
+	in := instruments{sets: &outcomeSets{m: map[outcomeKey]metric.AddOption{}}}
 	in.duration, _ = m.Float64Histogram("http.client.request.duration",
 		metric.WithUnit("s"), metric.WithDescription("Duration of HTTP client requests."),
 		metric.WithExplicitBucketBoundaries(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10))
@@ -61,8 +90,7 @@ func (in *instruments) attempt(req *http.Request, start time.Time, out *Outcome,
 		in.duration.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(attrs...))
 	}
 	if in.outcomes.Enabled(ctx) {
-		in.outcomes.Add(ctx, 1, metric.WithAttributes(
-			attribute.String(AttrClass, out.Class.String()), attribute.String(AttrCode, codeLabel(out.Code))))
+		in.outcomes.Add(ctx, 1, in.sets.outcome(out.Class, out.Code))
 	}
 }
 
