@@ -264,6 +264,12 @@ func (cs *circuits) admit(c *call) (*http.Response, error) {
 	if e == nil {
 		return nil, nil
 	}
+	return cs.failFast(c, e, now)
+}
+
+// failFast releases what the call holds and hands back the fail-fast
+// error, or the synthesized answer with WithFailFastAnswers.
+func (cs *circuits) failFast(c *call, e *CircuitOpenError, now time.Time) (*http.Response, error) {
 	cs.release(c)
 	cs.tel.failedFast(c.tc, e)
 	if cs.cfg.answers {
@@ -290,29 +296,7 @@ func allow(ci *circuit, now time.Time, done *func(error)) *CircuitOpenError {
 // circuit's (code 11, a throttling refusal from a healthy server, is
 // neutral); the caller's cancellations are neutral to both.
 func (cs *circuits) record(c *call, out *Outcome, rule Rule) {
-	if c.acctDone == nil && c.acct != nil && out.Class == ClassAccount && !out.Canceled {
-		// The fast path admitted the call without gobreaker: ask now, so
-		// that the failure opens the circuit (unless another call did).
-		if d, err := c.acct.cb.Allow(); err == nil {
-			c.acctDone = d
-		}
-	}
-	if c.acctDone != nil {
-		res := error(nil)
-		switch {
-		case out.Canceled || out.Class == ClassTransient:
-			res = errNeutral
-		case out.Class == ClassAccount:
-			res = errFailure
-			openFor := rule.OpenFor
-			if openFor <= 0 {
-				openFor = cs.cfg.accountOpenFor(out.Code)
-			}
-			c.acct.candidate(out, openFor)
-		}
-		c.acctDone(res)
-		c.acctDone = nil
-	}
+	cs.recordAccount(c, out, rule)
 	if c.hostDone != nil {
 		res := error(nil)
 		switch {
@@ -326,6 +310,35 @@ func (cs *circuits) record(c *call, out *Outcome, rule Rule) {
 		c.hostDone = nil
 	}
 	cs.publish(c)
+}
+
+// recordAccount tells the call's account circuit how an attempt (or its
+// probe) went.
+func (cs *circuits) recordAccount(c *call, out *Outcome, rule Rule) {
+	if c.acctDone == nil && c.acct != nil && out.Class == ClassAccount && !out.Canceled {
+		// The fast path admitted the call without gobreaker: ask now, so
+		// that the failure opens the circuit (unless another call did).
+		if d, err := c.acct.cb.Allow(); err == nil {
+			c.acctDone = d
+		}
+	}
+	if c.acctDone == nil {
+		return
+	}
+	res := error(nil)
+	switch {
+	case out.Canceled || out.Class == ClassTransient:
+		res = errNeutral
+	case out.Class == ClassAccount:
+		res = errFailure
+		openFor := rule.OpenFor
+		if openFor <= 0 {
+			openFor = cs.cfg.accountOpenFor(out.Code)
+		}
+		c.acct.candidate(out, openFor)
+	}
+	c.acctDone(res)
+	c.acctDone = nil
 }
 
 // release tells the circuits that an admitted call sent nothing.

@@ -350,3 +350,57 @@ func TestScopeFingerprint(t *testing.T) {
 		t.Error("scope holds the key")
 	}
 }
+
+func TestAccountProbe(t *testing.T) {
+	srv := newServer(t, notificoretest.WithBlocked(testKey))
+	clk := newFakeClock()
+	rt := newTestTransport(t, clk, WithAccountCircuit(AccountCircuit{Probe: BalanceProbe}))
+	create := srv.RESTURL() + "/sms/create"
+	resp, err := send(t, rt, http.MethodPut, create, smsNoRef)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAll(t, resp)
+	if out, _ := OutcomeOf(resp); out.Code != 2 {
+		t.Fatalf("first call: %+v", out)
+	}
+	paths := func() string {
+		var p []string
+		for _, r := range srv.Log() {
+			p = append(p, r.Method+" "+strings.TrimPrefix(r.Path, "/rest"))
+		}
+		return strings.Join(p, ", ")
+	}
+	// Still blocked: the probe, not the create, meets code 2; the call fails fast.
+	clk.Advance(DefaultOpenFor(2))
+	if _, err := send(t, rt, http.MethodPut, create, smsNoRef); !errors.Is(err, ErrCircuitOpen) {
+		t.Fatalf("blocked probe: %v, want fail fast", err)
+	}
+	if got, want := paths(), "PUT /sms/create, GET /common/balance"; got != want {
+		t.Fatalf("server saw %s, want %s", got, want)
+	}
+	// Unblocked: the probe succeeds, the circuit closes, the create goes.
+	srv.SetBlocked(testKey, false)
+	clk.Advance(DefaultOpenFor(2))
+	resp, err = send(t, rt, http.MethodPut, create, smsNoRef)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAll(t, resp)
+	if got, want := paths(), "PUT /sms/create, GET /common/balance, GET /common/balance, PUT /sms/create"; got != want || srv.Accepted() != 1 {
+		t.Fatalf("server saw %s (accepted %d), want %s", got, srv.Accepted(), want)
+	}
+}
+
+func TestBalanceProbe(t *testing.T) {
+	req, _ := http.NewRequest(http.MethodPut, "https://api.test/v1/rest/sms/create?x=1", strings.NewReader("{}"))
+	req.Header.Set("X-API-KEY", "live_k")
+	p, err := BalanceProbe(req)
+	if err != nil || p.Method != http.MethodGet || p.URL.String() != "https://api.test/v1/rest/common/balance" || p.Header.Get("X-API-KEY") != "live_k" {
+		t.Errorf("probe %v %v", p, err)
+	}
+	req.Header.Del("X-API-KEY")
+	if p, err := BalanceProbe(req); p != nil || err != nil {
+		t.Errorf("without a key: %v %v", p, err)
+	}
+}

@@ -1,6 +1,10 @@
 package resilient
 
-import "time"
+import (
+	"net/http"
+	"strings"
+	"time"
+)
 
 // AccountCircuit configures the account circuits: one per host and
 // credential, opened by the first account-level outcome (codes 2, 8, 9, HTTP
@@ -15,6 +19,15 @@ type AccountCircuit struct {
 	// (codes 2, 8 and 9 have theirs: see DefaultOpenFor; a Rule's OpenFor
 	// overrides both) holds the circuit open; default 1m.
 	OpenFor time.Duration
+	// Probe, when set, builds the request that tests a half-open account
+	// circuit in place of a real call, from the call that found it ready to
+	// probe (copy its X-API-KEY or Authorization header). Example: a GET of
+	// /rest/common/balance, which answers code 2 while the user is blocked
+	// but sends no message. Its success closes the circuit and the call goes
+	// on; another account-level answer re-opens it and the call fails fast,
+	// unsent. Returning nil (or an error) lets the call itself be the probe,
+	// as it is when Probe is nil.
+	Probe func(call *http.Request) (*http.Request, error)
 	// MaxCircuits bounds the account circuits kept; default
 	// 10 000. Past it, closed circuits are dropped first, then the least
 	// recently used.
@@ -130,4 +143,29 @@ func WithFailFastAnswers() Option {
 // every lock: it must be quick and must not block.
 func WithCircuitListener(f func(CircuitEvent)) Option {
 	return optionFunc(func(c *config) { c.circuits.listener = f })
+}
+
+// BalanceProbe is a ready AccountCircuit.Probe for API 1.0: a GET of the
+// balance (…/rest/common/balance on the call's host, under the call's path
+// prefix) with the call's X-API-KEY. It tells a blocked user (code 2) from an
+// active one without sending a message; with missing funds (code 8) the
+// balance answers, the circuit closes, and the next send finds out. Calls
+// without an X-API-KEY probe themselves.
+func BalanceProbe(call *http.Request) (*http.Request, error) {
+	key := call.Header.Get("X-API-KEY")
+	if key == "" {
+		return nil, nil
+	}
+	prefix := ""
+	if i := strings.Index(call.URL.Path, "/rest/"); i >= 0 {
+		prefix = call.URL.Path[:i]
+	}
+	u := *call.URL
+	u.Path, u.RawPath, u.RawQuery, u.Fragment = prefix+"/rest/common/balance", "", "", ""
+	req, err := http.NewRequestWithContext(call.Context(), http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("X-API-KEY", key)
+	return req, nil
 }

@@ -233,6 +233,14 @@ func (t *telemetry) stopped(tc *telCall, attempt int, out *Outcome, d decision) 
 	tc.span.AddEvent(EventGaveUp, trace.WithAttributes(attrs...))
 }
 
+// probed records the outcome of an account circuit's probe request.
+func (t *telemetry) probed(tc *telCall, out *Outcome) {
+	if tc == nil {
+		return
+	}
+	tc.span.AddEvent(EventProbed, trace.WithAttributes(outcomeAttrs(out)...))
+}
+
 // failedFast records a call that an open circuit stopped.
 func (t *telemetry) failedFast(tc *telCall, e *CircuitOpenError) {
 	t.m.failFast(e)

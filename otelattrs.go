@@ -43,6 +43,7 @@ const (
 	EventFailedFast      = "failed fast"
 	EventCircuitChanged  = "circuit state changed"
 	EventAcceptedEarlier = "accepted earlier"
+	EventProbed          = "probed" // an account circuit's probe request went in place of the call
 )
 
 // requestAttrs are the semconv attributes every span of a call shares.

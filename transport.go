@@ -94,6 +94,10 @@ func (t *Transport) roundTrip(c *call) (*http.Response, error) {
 		closeBody(c.req)
 		return resp, err
 	}
+	if resp, err := t.probeAccount(c); resp != nil || err != nil {
+		closeBody(c.req)
+		return resp, err
+	}
 	var err error
 	if c.body, err = newBodySource(c.req, t.policy.MaxRequestBodyBytes); err != nil {
 		t.circuits.release(c)
