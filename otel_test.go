@@ -172,7 +172,9 @@ func TestTraceRetries(t *testing.T) {
 	}
 }
 
-func TestTraceFailFast(t *testing.T) {
+// fundless makes one traced call on an account without funds, which opens
+// its circuit.
+func fundless(t *testing.T) (*recorder, *notificoretest.Server, *Transport) {
 	rec := newRecorder(t)
 	srv := newServer(t, notificoretest.WithBalance(testKey, 0))
 	rt := newTestTransport(t, newFakeClock(), rec.options()...)
@@ -181,6 +183,11 @@ func TestTraceFailFast(t *testing.T) {
 		t.Fatal(err)
 	}
 	readAll(t, resp)
+	return rec, srv, rt
+}
+
+func TestTraceFailFast(t *testing.T) {
+	rec, srv, rt := fundless(t)
 	rec.spans.Reset()
 	if _, err := send(t, rt, http.MethodPut, srv.RESTURL()+"/sms/create", smsNoRef); err == nil {
 		t.Fatal("want fail fast")
@@ -218,14 +225,7 @@ func TestTraceFailFast(t *testing.T) {
 }
 
 func TestTraceFirstCallEvents(t *testing.T) {
-	rec := newRecorder(t)
-	srv := newServer(t, notificoretest.WithBalance(testKey, 0))
-	rt := newTestTransport(t, newFakeClock(), rec.options()...)
-	resp, err := send(t, rt, http.MethodPut, srv.RESTURL()+"/sms/create", smsNoRef)
-	if err != nil {
-		t.Fatal(err)
-	}
-	readAll(t, resp)
+	rec, _, _ := fundless(t)
 	call := rec.spans.Ended()[1]
 	var names []string
 	for _, ev := range call.Events() {
