@@ -235,10 +235,10 @@ func (rs *ruleSet) aggregate(o *Outcome) Rule {
 	}
 	w := o.Recipients[worst]
 	o.Code, o.Description = w.Code, w.Description
-	if r, ok := rs.codes[w.Code]; ok && r.Class == w.Class {
+	if r := rs.forCode(w.Code); r.Class == w.Class {
 		return r
 	}
-	return rs.forClass(w.Class)
+	return rs.forClass(w.Class) // reconcile changed the recipient's class
 }
 
 func severity(c Class) int {

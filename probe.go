@@ -22,19 +22,8 @@ func (t *Transport) probeAccount(c *call) (*http.Response, error) {
 		return nil, nil // the call is the probe
 	}
 	preq = preq.WithContext(c.req.Context())
-	var out Outcome
-	rule := t.rules.forClass(ClassTransient)
-	resp, err := t.base.RoundTrip(preq)
-	switch {
-	case err != nil:
-		out = classifyError(c.req.Context(), err)
-	case resp == nil:
-		out = Outcome{Class: ClassTransient, Err: errNilResponse}
-	default:
-		_, data, partial, _ := readBody(resp, t.policy.MaxBodyBytes, new(responseBody))
-		out, rule = t.rules.classifyResponse(resp, data, partial)
-		discard(resp)
-	}
+	resp, _, out, rule := t.exchange(c.req.Context(), preq, new(responseBody))
+	discard(resp)
 	t.tel.probed(c.tc, &out)
 	t.circuits.recordAccount(c, &out, rule)
 	t.circuits.publish(c)

@@ -1,6 +1,7 @@
 package resilient
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -165,6 +166,20 @@ func (t *Transport) attempt(c *call) (*http.Response, *responseBody, Outcome, Ru
 	}
 	r, ta := t.tel.startAttempt(c.tc, r, c.attempts)
 	start := t.tel.attemptStart(c.tc, r) // durations are real even under a fake clock
+	rb := &c.firstBody
+	if c.attempts > 1 {
+		rb = new(responseBody)
+	}
+	resp, rb, out, rule := t.exchange(c.req.Context(), r, rb)
+	t.reconcile(c, &out, &rule)
+	t.tel.endAttempt(c.tc, ta, r, start, resp, &out)
+	return resp, rb, out, rule
+}
+
+// exchange sends r through the base transport and classifies what comes
+// back, reading the body into rb. ctx is the caller's context. The response
+// is nil when the exchange failed.
+func (t *Transport) exchange(ctx context.Context, r *http.Request, rb *responseBody) (*http.Response, *responseBody, Outcome, Rule) {
 	resp, err := t.base.RoundTrip(r)
 	if err == nil && resp == nil {
 		err = errNilResponse
@@ -173,18 +188,11 @@ func (t *Transport) attempt(c *call) (*http.Response, *responseBody, Outcome, Ru
 		if resp != nil && resp.Body != nil { // a broken base; honour the contract ourselves
 			resp.Body.Close()
 		}
-		out := classifyError(c.req.Context(), err)
-		rule := t.rules.forClass(out.Class)
-		t.reconcile(c, &out, &rule)
-		t.tel.endAttempt(c.tc, ta, r, start, nil, &out)
-		return nil, nil, out, rule
+		out := classifyError(ctx, err)
+		return nil, nil, out, t.rules.forClass(out.Class)
 	}
 	if resp.Body == nil {
 		resp.Body = http.NoBody
-	}
-	rb := &c.firstBody
-	if c.attempts > 1 {
-		rb = new(responseBody)
 	}
 	rb, data, partial, rerr := readBody(resp, t.policy.MaxBodyBytes, rb)
 	out, rule := t.rules.classifyResponse(resp, data, partial)
@@ -192,13 +200,11 @@ func (t *Transport) attempt(c *call) (*http.Response, *responseBody, Outcome, Ru
 	if rerr != nil {
 		// The answer was cut short: it may have been processed.
 		out.Err, out.Class, out.Ambiguous = rerr, ClassTransient, true
-		if c.req.Context().Err() != nil {
+		if ctx.Err() != nil {
 			out.Canceled = true
 		}
 		rule = t.rules.forClass(ClassTransient)
 	}
-	t.reconcile(c, &out, &rule)
-	t.tel.endAttempt(c.tc, ta, r, start, resp, &out)
 	return resp, rb, out, rule
 }
 
