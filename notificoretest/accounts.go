@@ -18,6 +18,7 @@ const unlimitedAmount = "1000000.00"
 // account is the state of one API key. All fields are guarded by Server.mu.
 type account struct {
 	key       string
+	num       int // the account number in API 2.0 tokens; 0 until given
 	unlimited bool
 	balance   int // messages the account can still pay for, when !unlimited
 	blocked   bool
@@ -25,6 +26,10 @@ type account struct {
 	byID    map[string]map[string]*record // kind -> id -> record
 	byRef   map[string]map[string]*record // kind -> reference -> record
 	pending map[string]map[string]int     // kind -> reference -> creates in flight holding it
+
+	refs2 map[string]bool // API 2.0 reference_ids of accepted messages
+	held2 map[string]int  // API 2.0 reference_id -> creates in flight holding it
+	dups  dupLog          // API 2.0 requests inside the duplicate window
 }
 
 func newAccount(key string) *account {
@@ -34,6 +39,8 @@ func newAccount(key string) *account {
 		byID:      make(map[string]map[string]*record),
 		byRef:     make(map[string]map[string]*record),
 		pending:   make(map[string]map[string]int),
+		refs2:     make(map[string]bool),
+		held2:     make(map[string]int),
 	}
 }
 
@@ -93,6 +100,7 @@ func (s *Server) accountLocked(key string) (*account, int) {
 		}
 		a = newAccount(key)
 		s.accounts[key] = a
+		s.numberLocked(a)
 	}
 	if a.blocked {
 		return a, codeBlocked
@@ -107,8 +115,19 @@ func (s *Server) ensureLocked(key string) *account {
 	if !ok {
 		a = newAccount(key)
 		s.accounts[key] = a
+		s.numberLocked(a)
 	}
 	return a
+}
+
+// numberLocked gives a its account number if it has none yet: 1 for the
+// first account, 2 for the next, in the order keys were registered or first
+// seen. The caller holds s.mu.
+func (s *Server) numberLocked(a *account) {
+	if a != nil && a.num == 0 {
+		s.lastAccount++
+		a.num = s.lastAccount
+	}
 }
 
 // SetBalance sets the number of messages the account of key can still pay
@@ -125,8 +144,8 @@ func (s *Server) SetBalance(key string, messages int) {
 }
 
 // SetBlocked blocks or unblocks the account of key. While blocked, every
-// API 1.0 call made with the key answers code 2 and API 2.0 sends answer
-// HTTP 402. An unknown key is registered as a valid one with an unlimited
+// API 1.0 call made with the key answers code 2 and API 2.0 sends and the
+// API 2.0 balance answer HTTP 402. An unknown key is registered as a valid one with an unlimited
 // balance. SetBlocked is safe to call while requests are being served.
 func (s *Server) SetBlocked(key string, blocked bool) {
 	s.mu.Lock()

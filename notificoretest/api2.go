@@ -1,11 +1,6 @@
 package notificoretest
 
-import (
-	"crypto/rand"
-	"encoding/json"
-	"net/http"
-	"strings"
-)
+import "net/http"
 
 // API 2.0 error messages the server answers with.
 const (
@@ -16,103 +11,108 @@ const (
 	msgTextRequired   = "The text field is required."
 	msgTooManyRequest = "Too Many Requests"
 	msgServerError    = "Server Error"
+	msgRefTaken       = "The reference id has already been taken."
+	msgRefTooLong     = "The reference id may not be greater than 32 characters."
+	msgRefNotAlnum    = "The reference id may only contain letters and numbers."
 )
 
-// loginRequest is the body of POST /api/auth/login.
-type loginRequest struct {
-	APIKey string `json:"api_key"`
+// api2Handler serves one API 2.0 endpoint for the account of key, once the
+// caller's token, the duplicate window and blocking have been checked.
+type api2Handler func(s *Server, q *request, key string) reply
+
+// api2Route is one API 2.0 endpoint that needs a bearer token.
+type api2Route struct {
+	method string
+	serve  api2Handler
 }
 
-// loginAnswer is the answer to a successful login.
-type loginAnswer struct {
-	Bearer string `json:"bearer"`
+// api2Routes maps a path after "/api/" to its endpoint. Every POST here is
+// subject to the duplicate window.
+var api2Routes = map[string]api2Route{
+	"campaigns/sms/send":            {http.MethodPost, (*Server).campaignSMS},
+	"campaigns/sms/send-individual": {http.MethodPost, (*Server).campaignIndividual},
+	"campaigns/viber/send":          {http.MethodPost, (*Server).campaignViber},
+	"messages/send":                 {http.MethodPost, (*Server).messageSend},
+	"2fa/authentications/otp":       {http.MethodPost, (*Server).otpSend},
+	"accounts/balance":              {http.MethodGet, (*Server).balance2},
 }
 
-// campaignSend is the body of POST /api/campaigns/sms/send. Other fields
-// (sender, reference_id, tariff, ...) are accepted and ignored.
-type campaignSend struct {
-	Phones []flexString `json:"phones"`
-	Text   string       `json:"text"`
+// routeAPI2 answers an API 2.0 request; rest is the path after "/api/".
+//
+// Outside auth/, a request needs a valid, unexpired bearer token (else 401
+// Unauthorized); a POST that copies one of the account's requests inside
+// the duplicate window is refused with 429; a blocked account gets 402.
+func (s *Server) routeAPI2(q *request, rest string) reply {
+	switch rest {
+	case "auth/login", "auth/refresh":
+		if q.r.Method != http.MethodPost {
+			return methodNotAllowed(http.MethodPost)
+		}
+		if rest == "auth/login" {
+			return s.login(q)
+		}
+		return s.refresh(q)
+	}
+	rt, ok := api2Routes[rest]
+	if !ok {
+		return htmlReply(http.StatusNotFound)
+	}
+	if q.r.Method != rt.method {
+		return methodNotAllowed(rt.method)
+	}
+	s.mu.Lock()
+	key := s.validKeyLocked(bearer(q.r))
+	a, c := s.accountLocked(key)
+	dup := c != codeInvalidKey && rt.method == http.MethodPost && s.duplicateLocked(a, rest, q.body)
+	s.mu.Unlock()
+	switch {
+	case c == codeInvalidKey:
+		return api2Error(http.StatusUnauthorized, msgUnauthorized)
+	case dup:
+		return duplicateReply()
+	case c == codeBlocked:
+		return api2Error(http.StatusPaymentRequired, msgAccountStatus)
+	}
+	return rt.serve(s, q, key)
 }
 
-// campaignAnswer is {"data":{"id":N}}.
-type campaignAnswer struct {
+// refError returns the 422 answer to a malformed reference_id in field, or
+// false when ref is empty or well formed: up to 32 ASCII letters and digits.
+func refError(field, ref string) (reply, bool) {
+	switch {
+	case ref == "" || validRef(ref):
+		return reply{}, false
+	case len(ref) > 32:
+		return api2FieldError(http.StatusUnprocessableEntity, field, msgRefTooLong), true
+	}
+	return api2FieldError(http.StatusUnprocessableEntity, field, msgRefNotAlnum), true
+}
+
+// balance2Answer is the answer to GET /api/accounts/balance. It carries the
+// spec's balance and credit, and amount with the same value as balance.
+type balance2Answer struct {
 	Data struct {
-		ID int `json:"id"`
+		Amount   float64 `json:"amount"`
+		Balance  float64 `json:"balance"`
+		Credit   float64 `json:"credit"`
+		Currency string  `json:"currency"`
 	} `json:"data"`
 }
 
-// login answers POST /api/auth/login with a new opaque bearer token for a
-// valid key (a blocked one included), or HTTP 401.
-func (s *Server) login(q *request) reply {
-	var req loginRequest
-	if err := json.Unmarshal(q.body, &req); err != nil {
-		return api2Error(http.StatusUnauthorized, msgUnauthorized)
-	}
-	token := "ntest." + rand.Text()
+// balance2 answers GET /api/accounts/balance with what the account's
+// remaining messages are worth (a large fixed amount when unlimited).
+func (s *Server) balance2(_ *request, key string) reply {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, c := s.accountLocked(req.APIKey); c == codeInvalidKey {
-		return api2Error(http.StatusUnauthorized, msgUnauthorized)
+	a, c := s.accountLocked(key)
+	amount := 1000000.0
+	if c == 0 && !a.unlimited {
+		amount = euros(a.balance)
 	}
-	s.tokens[token] = req.APIKey
-	return jsonReply(http.StatusOK, loginAnswer{Bearer: token})
-}
-
-// bearerKey returns the API key behind the request's bearer token, or "".
-func (s *Server) bearerKey(r *http.Request) string {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || token == "" {
-		return ""
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.tokens[token]
-}
-
-// campaignSend answers POST /api/campaigns/sms/send. Every phone is one
-// message of the token's account; balance, blocking, processing time and the
-// in-flight cap apply as for API 1.0, with API 2.0 statuses: 401 for a bad
-// token, 422 for a bad body, 402 for a blocked account or too small a
-// balance, 429 over the in-flight cap.
-func (s *Server) campaignSend(q *request) reply {
-	key := s.bearerKey(q.r)
-	if key == "" {
-		return api2Error(http.StatusUnauthorized, msgUnauthorized)
-	}
-	switch s.auth(key) {
-	case 0:
-	case codeBlocked:
+	s.mu.Unlock()
+	if c != 0 {
 		return api2Error(http.StatusPaymentRequired, msgAccountStatus)
-	default:
-		return api2Error(http.StatusUnauthorized, msgUnauthorized)
 	}
-	var req campaignSend
-	if err := json.Unmarshal(q.body, &req); err != nil || len(req.Phones) == 0 {
-		return api2Error(http.StatusUnprocessableEntity, msgBadPhoneList)
-	}
-	if req.Text == "" {
-		return api2Error(http.StatusUnprocessableEntity, msgTextRequired)
-	}
-	items := make([]item, len(req.Phones))
-	for i, p := range req.Phones {
-		if !validPhone(string(p)) {
-			return api2Error(http.StatusUnprocessableEntity, msgBadPhone)
-		}
-		items[i] = item{msisdn: string(p)}
-	}
-	switch s.submit(q.r, smsCodes, key, items, nil) {
-	case 0:
-	case codeBlocked, codeNoFunds:
-		return api2Error(http.StatusPaymentRequired, msgAccountStatus)
-	case codeInFlightCap:
-		return api2Error(http.StatusTooManyRequests, msgTooManyRequest)
-	case codeInvalidKey:
-		return api2Error(http.StatusUnauthorized, msgUnauthorized)
-	default:
-		return api2Error(http.StatusInternalServerError, msgServerError)
-	}
-	var ans campaignAnswer
-	ans.Data.ID = s.nextTask()
+	var ans balance2Answer
+	ans.Data.Amount, ans.Data.Balance, ans.Data.Currency = amount, amount, "EUR"
 	return jsonReply(http.StatusOK, ans)
 }

@@ -43,13 +43,14 @@ func login(t *testing.T, srv *Server, key string) string {
 	return token
 }
 
+// message returns the message of an API 2.0 error in the spec's shape,
+// {"message":"...","errors":[]}, or "" for any other body.
 func message(m map[string]any) string {
-	errs, _ := m["errors"].([]any)
-	if len(errs) != 1 {
+	errs, ok := m["errors"].([]any)
+	if !ok || len(errs) != 0 {
 		return ""
 	}
-	e, _ := errs[0].(map[string]any)
-	s, _ := e["message"].(string)
+	s, _ := m["message"].(string)
 	return s
 }
 

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"time"
 )
 
 // item is one message of a create request.
@@ -182,7 +181,7 @@ func (s *Server) submit(r *http.Request, kc kindCodes, key string, items []item,
 		}
 		return codeUnknown
 	}
-	now := time.Now()
+	now := s.clock.Now()
 	for i := range items {
 		if items[i].code != 0 {
 			continue

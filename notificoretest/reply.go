@@ -75,7 +75,8 @@ type wrappedError struct {
 	Result topError `json:"result"`
 }
 
-// api2Errors is the API 2.0 error shape: {"errors":[{"message":".."}]}.
+// api2Errors is the older API 2.0 error shape, kept for ShapeAPI2:
+// {"errors":[{"message":".."}]}.
 type api2Errors struct {
 	Errors []api2Message `json:"errors"`
 }
@@ -84,8 +85,25 @@ type api2Message struct {
 	Message string `json:"message"`
 }
 
+// api2Err is the API 2.0 error shape of the published spec:
+// {"message":"..","errors":[]}, or on a validation error
+// {"message":"The given data was invalid.","errors":{"field":[".."]}}.
+type api2Err struct {
+	Message string `json:"message"`
+	Errors  any    `json:"errors"`
+}
+
+// msgInvalidData is the message of every API 2.0 validation error.
+const msgInvalidData = "The given data was invalid."
+
+// api2Error answers {"message":message,"errors":[]}.
 func api2Error(status int, message string) reply {
-	return jsonReply(status, api2Errors{Errors: []api2Message{{Message: message}}})
+	return jsonReply(status, api2Err{Message: message, Errors: []string{}})
+}
+
+// api2FieldError answers a validation error naming one field.
+func api2FieldError(status int, field, message string) reply {
+	return jsonReply(status, api2Err{Message: msgInvalidData, Errors: map[string][]string{field: {message}}})
 }
 
 // itemResult is one element of a create answer. A failed element has no id,

@@ -1,6 +1,7 @@
 package notificoretest
 
 import (
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -43,7 +44,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests++
 	idx := len(s.log)
-	f := s.popFaultLocked(r.URL.Path)
+	f := s.popFaultLocked(s.targetLocked(r))
 	s.log = append(s.log, Received{
 		Method:        r.Method,
 		Path:          r.URL.Path,
@@ -73,6 +74,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		// Otherwise the client went away while sending: nobody to answer.
 		return
 	}
+	if f == nil && isLogin(r) {
+		// A login's key is in its body: match faults scoped to it now.
+		s.mu.Lock()
+		f = s.popFaultLocked(target{path: r.URL.Path, method: r.Method, key: loginKey(body), keyKnown: true})
+		s.log[idx].Fault = f != nil
+		s.mu.Unlock()
+		if f != nil && f.Reset == ResetBeforeBody {
+			s.wait(r, f.Delay)
+			reset(w)
+			return
+		}
+	}
 
 	q := &request{r: r, body: body, fault: f}
 	var rep reply
@@ -91,6 +104,23 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.adjust(rep).write(w)
+}
+
+// targetLocked describes r for fault matching before its body is read: an
+// API 2.0 request by the key behind its bearer token, a login by nothing yet
+// (its key is in the body), any other by its X-API-KEY header.
+// The caller holds s.mu.
+func (s *Server) targetLocked(r *http.Request) target {
+	t := target{path: r.URL.Path, method: r.Method, keyKnown: true}
+	switch {
+	case isLogin(r):
+		t.keyKnown = false
+	case strings.HasPrefix(r.URL.Path, "/api/"):
+		t.key = s.tokens[bearer(r)].key
+	default:
+		t.key = r.Header.Get("X-API-KEY")
+	}
+	return t
 }
 
 // closing reports whether Close has been called.
@@ -122,6 +152,10 @@ func reset(w http.ResponseWriter) {
 		w.Header().Set("Connection", "close")
 		w.WriteHeader(http.StatusBadGateway)
 		return
+	}
+	if tc, ok := conn.(*tls.Conn); ok {
+		// Drop the TCP connection under TLS without a close_notify.
+		conn = tc.NetConn()
 	}
 	if tc, ok := conn.(*net.TCPConn); ok {
 		_ = tc.SetLinger(0)
@@ -177,19 +211,3 @@ func (s *Server) routeREST(q *request, seg []string) reply {
 	return htmlReply(http.StatusNotFound)
 }
 
-// routeAPI2 answers an API 2.0 request; rest is the path after "/api/".
-func (s *Server) routeAPI2(q *request, rest string) reply {
-	switch rest {
-	case "auth/login":
-		if q.r.Method != http.MethodPost {
-			return methodNotAllowed(http.MethodPost)
-		}
-		return s.login(q)
-	case "campaigns/sms/send":
-		if q.r.Method != http.MethodPost {
-			return methodNotAllowed(http.MethodPost)
-		}
-		return s.campaignSend(q)
-	}
-	return htmlReply(http.StatusNotFound)
-}

@@ -10,30 +10,39 @@ import (
 )
 
 // Server is a fake Notificore API served by an httptest.Server on a loopback
-// address. API 1.0 is under URL+"/rest" and API 2.0 under URL+"/api".
+// address. API 1.0 is under URL+"/rest" (RESTURL) and API 2.0 under
+// URL+"/api" (API2URL).
 //
-// A Server is built and started by NewServer; the zero Server is not usable.
-// All its methods are safe for concurrent use, also while requests are being
-// served. Call Close when done with it.
+// A Server is built and started by NewServer, NewTLSServer, Start or
+// StartTLS; the zero Server is not usable. All its methods are safe for
+// concurrent use, also while requests are being served. Call Close when done
+// with it (Start and StartTLS do so through the test's cleanup).
 type Server struct {
-	// URL is the root of the server, such as "http://127.0.0.1:PORT",
-	// without a trailing slash.
+	// URL is the root of the server, such as "http://127.0.0.1:PORT" (or
+	// "https://..." for NewTLSServer), without a trailing slash.
 	URL string
 
 	ts        *httptest.Server
 	done      chan struct{} // closed by Close: ends every wait
 	closeOnce sync.Once
 
+	// Set by NewServer and never changed.
+	clock        Clock
+	opaqueTokens bool
+	dupWindow    time.Duration
+	refReject    *reply
+
 	mu          sync.Mutex
 	open        bool // no key was registered: every non-empty key is valid
 	accounts    map[string]*account
-	tokens      map[string]string // API 2.0 bearer token -> API key
+	tokens      map[string]token // API 2.0 bearer token -> what it stands for
 	faults      []Fault
 	log         []Received
 	records     []*record
 	requests    int
 	lastID      int
 	lastTask    int
+	lastAccount int
 	inFlight    int
 	maxInFlight int
 	processing  time.Duration
@@ -62,12 +71,16 @@ type Received struct {
 
 // Message is one message the server accepted, recorded by Server.Messages.
 type Message struct {
-	// Kind is "sms", "viber" or "hlr".
+	// Kind is "sms", "viber" or "hlr" for API 1.0; "sms", "viber" or
+	// "otp" for API 2.0 (a /api/messages/send whose first channel is
+	// "rcs", "voice" or "telegram" has that channel as its Kind).
 	Kind string
 	// ID is the id the server gave the message: a decimal number, larger
-	// for every message accepted later.
+	// for every message accepted later; for an OTP, the UUID its answer
+	// carries.
 	ID string
-	// Reference is the client's reference; "" when none was given.
+	// Reference is the client's reference (API 1.0 "reference", API 2.0
+	// "reference_id"); "" when none was given. An OTP has none.
 	Reference string
 	// MSISDN is the phone number as sent.
 	MSISDN string
@@ -75,38 +88,72 @@ type Message struct {
 	APIKey string
 }
 
-// NewServer starts and returns a fake Notificore API configured by opts.
-// The caller must call Close when done with it.
+// NewServer starts and returns a fake Notificore API on a plain HTTP
+// loopback address, configured by opts. The caller must call Close when done
+// with it.
 func NewServer(opts ...Option) *Server {
-	var c config
-	for _, o := range opts {
-		if o != nil {
-			o(&c)
-		}
-	}
-	s := &Server{
-		done:        make(chan struct{}),
-		open:        len(c.accounts) == 0,
-		accounts:    c.accounts,
-		tokens:      make(map[string]string),
-		maxInFlight: c.maxInFlight,
-		processing:  c.processing,
-	}
-	if s.accounts == nil {
-		s.accounts = make(map[string]*account)
-	}
-	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
-	s.ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	s := newServer(opts)
 	s.ts.Start()
 	s.URL = s.ts.URL
 	return s
 }
 
+// NewTLSServer is like NewServer but serves HTTPS, with the self-signed
+// certificate of httptest. Client returns a client that trusts it.
+func NewTLSServer(opts ...Option) *Server {
+	s := newServer(opts)
+	s.ts.StartTLS()
+	s.URL = s.ts.URL
+	return s
+}
+
+// newServer builds a Server and its unstarted httptest.Server.
+func newServer(opts []Option) *Server {
+	var c config
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	s := &Server{
+		done:         make(chan struct{}),
+		clock:        c.clock,
+		opaqueTokens: c.opaqueTokens,
+		dupWindow:    c.dupWindow,
+		refReject:    c.refReject,
+		open:         len(c.accounts) == 0,
+		accounts:     c.accounts,
+		tokens:       make(map[string]token),
+		maxInFlight:  c.maxInFlight,
+		processing:   c.processing,
+	}
+	if s.clock == nil {
+		s.clock = wallClock{}
+	}
+	if s.accounts == nil {
+		s.accounts = make(map[string]*account)
+	}
+	for _, key := range c.order {
+		s.numberLocked(s.accounts[key])
+	}
+	s.ts = httptest.NewUnstartedServer(s.Handler())
+	s.ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	return s
+}
+
+// Handler returns the fake API as an http.Handler, for mounting in a server
+// of your own (use http.StripPrefix to serve it under a prefix). It serves
+// /rest/... and /api/... and shares all state with s: accounts, faults, the
+// log. Close still ends its waits, but closes only s's own listener and
+// connections.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
 // Close shuts the server down: it ends every wait in progress (Delay,
 // processing time), closes every connection, and returns once every
 // goroutine the server started has ended. Creates still being processed are
 // dropped. Close may be called more than once. After Close, the inspection
-// methods (Requests, Accepted, Log, Messages) still report what happened.
+// methods (Requests, Accepted, Log, Messages, Pending) still report what
+// happened.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.done)
@@ -119,75 +166,12 @@ func (s *Server) Close() {
 // RESTURL returns the base URL of API 1.0: URL + "/rest".
 func (s *Server) RESTURL() string { return s.URL + "/rest" }
 
-// Client returns an HTTP client configured for the server. Its idle
-// connections are closed by Close.
+// API2URL returns the base URL of API 2.0: URL + "/api". Paths of the
+// published API 2.0 spec, such as "/api/auth/login", are under URL, so a
+// client given API2URL appends "/auth/login".
+func (s *Server) API2URL() string { return s.URL + "/api" }
+
+// Client returns an HTTP client configured for the server; for a server
+// built by NewTLSServer or StartTLS it trusts the server's certificate. Its
+// idle connections are closed by Close.
 func (s *Server) Client() *http.Client { return s.ts.Client() }
-
-// Requests returns the number of requests received so far, on every path,
-// including those answered by a fault.
-func (s *Server) Requests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.requests
-}
-
-// Accepted returns the number of messages accepted so far: SMS, Viber
-// recipients and HLR requests, over every account and both APIs.
-func (s *Server) Accepted() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.records)
-}
-
-// InFlight returns the number of messages being processed right now (see
-// WithProcessingTime).
-func (s *Server) InFlight() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.inFlight
-}
-
-// Log returns a copy of every request received so far, in arrival order.
-func (s *Server) Log() []Received {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Received, len(s.log))
-	for i, r := range s.log {
-		r.Body = append([]byte(nil), r.Body...)
-		r.Header = r.Header.Clone()
-		if len(r.Body) == 0 {
-			r.Body = nil
-		}
-		out[i] = r
-	}
-	return out
-}
-
-// Messages returns a copy of every message accepted so far, in the order
-// they were accepted.
-func (s *Server) Messages() []Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Message, len(s.records))
-	for i, r := range s.records {
-		out[i] = r.Message
-	}
-	return out
-}
-
-// wait waits for d, and reports false if the client went away or the server
-// was closed first.
-func (s *Server) wait(r *http.Request, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-r.Context().Done():
-	case <-s.done:
-	}
-	return false
-}
