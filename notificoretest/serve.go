@@ -210,4 +210,3 @@ func (s *Server) routeREST(q *request, seg []string) reply {
 	}
 	return htmlReply(http.StatusNotFound)
 }
-
