@@ -33,6 +33,33 @@ func api2(t *testing.T, srv *Server, path, token string, body any) (int, map[str
 	return resp.StatusCode, m
 }
 
+// api2Raw sends body (a string verbatim, anything else as JSON; nil: no
+// body) with method to an API 2.0 path and returns the status and the raw
+// answer.
+func api2Raw(t *testing.T, srv *Server, method, path, token string, body any) (int, string) {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = bytes.NewReader([]byte(b))
+	default:
+		j, _ := json.Marshal(b)
+		rd = bytes.NewReader(j)
+	}
+	req, _ := http.NewRequest(method, srv.API2URL()+path, rd)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(raw)
+}
+
 func login(t *testing.T, srv *Server, key string) string {
 	t.Helper()
 	status, m := api2(t, srv, "/auth/login", "", map[string]string{"api_key": key})

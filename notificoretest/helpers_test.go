@@ -60,6 +60,11 @@ func trySend(hc *http.Client, method, url, key string, body any) (answer, error)
 	if err != nil {
 		return answer{}, err
 	}
+	return decodeAnswer(resp)
+}
+
+// decodeAnswer reads and closes resp's body.
+func decodeAnswer(resp *http.Response) (answer, error) {
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
@@ -72,6 +77,16 @@ func trySend(hc *http.Client, method, url, key string, body any) (answer, error)
 		a.list, _ = a.obj["result"].([]any)
 	}
 	return a, nil
+}
+
+// readAnswer is decodeAnswer that fails the test on an error.
+func readAnswer(t testing.TB, resp *http.Response) answer {
+	t.Helper()
+	a, err := decodeAnswer(resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 // codeOf reads an "error" field: its value, whether it was a JSON string,
