@@ -11,8 +11,8 @@ import (
 func TestFaultScope(t *testing.T) {
 	type call struct {
 		name, method, path, key string // key: X-API-KEY, or the account of the bearer token
-		bearer                      bool
-		body                        string
+		bearer                  bool
+		body                    string
 	}
 	createA := call{"create a", http.MethodPut, "/rest/sms/create", "a", false, `{"msisdn":"37060000001","body":"x"}`}
 	createB := call{"create b", http.MethodPut, "/rest/sms/create", "b", false, `{"msisdn":"37060000001","body":"x"}`}
