@@ -1,0 +1,63 @@
+package redisfleet
+
+import (
+	"testing"
+	"time"
+
+	"github.com/redis/rueidis"
+	"github.com/resilient-sms/resilient"
+	"github.com/resilient-sms/resilient/redisfleet/internal/redistest"
+)
+
+func TestPropagation(t *testing.T) {
+	srv := redistest.Start(t)
+	a := newFleet(t, srv.Addr(), "a")
+	b := newFleet(t, srv.Addr(), "b")
+	c := newFleet(t, srv.Addr(), "c")
+	waitLoaded(t, a, b, c)
+	ra, rb, rc := subscribe(t, a), subscribe(t, b), subscribe(t, c)
+
+	acct := fingerprint("account-1")
+	open := openFact(acct, 2*time.Second)
+	a.Publish(open)
+	for name, r := range map[string]*recorder{"b": rb, "c": rc} {
+		got := r.wait(t, 5*time.Second, "open on "+name, isOpen(acct, open.At))
+		if got.Instance != "a" || got.Code != 8 || got.Class != resilient.ClassAccount ||
+			got.StatusCode != 200 || !got.Until.Equal(open.Until) {
+			t.Errorf("%s applied %+v, want the fact a published", name, got)
+		}
+	}
+
+	insp := inspector(t, srv.Addr())
+	key := testPrefix(t) + "acct:" + acct
+	pttl, err := do(t, insp, "PTTL", key).AsInt64()
+	if err != nil || pttl <= 0 || pttl > 2000 {
+		t.Errorf("PTTL %s = %d (%v), want within (0, 2000] ms: no longer than the open time", key, pttl, err)
+	}
+
+	// A new instance loads the opens in force.
+	d := newFleet(t, srv.Addr(), "d")
+	rd := subscribe(t, d)
+	waitLoaded(t, d)
+	rd.wait(t, 5*time.Second, "open on d", isOpen(acct, open.At))
+
+	// A probe succeeded on c: the key goes and everybody closes.
+	c.Publish(resilient.AccountFact{Account: acct, At: time.Now()})
+	for name, r := range map[string]*recorder{"a": ra, "b": rb, "d": rd} {
+		r.wait(t, 5*time.Second, "close on "+name, isClosed(acct))
+	}
+	eventually(t, 5*time.Second, "the key's deletion", func() bool {
+		return rueidis.IsRedisNil(do(t, insp, "GET", key).Error())
+	})
+
+	for name, pair := range map[string]struct {
+		f *Fleet
+		r *recorder
+	}{"a": {a, ra}, "b": {b, rb}, "c": {c, rc}, "d": {d, rd}} {
+		for _, got := range pair.r.all() {
+			if got.Instance == pair.f.Instance() {
+				t.Errorf("%s was given its own fact back: %+v", name, got)
+			}
+		}
+	}
+}

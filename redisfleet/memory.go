@@ -1,0 +1,145 @@
+package redisfleet
+
+import (
+	"sync"
+	"time"
+
+	"github.com/resilient-sms/resilient"
+)
+
+// memory is what a Fleet remembers per account: the newest fact it
+// published or received. It orders facts (an older one never replaces a
+// newer one), keeps the writes that Redis has not taken yet, and holds the
+// opens in force that a restarted Redis is re-seeded with.
+type memory struct {
+	mu sync.Mutex
+	m  map[string]*entry
+}
+
+type entry struct {
+	fact    resilient.AccountFact
+	own     bool      // published by this instance
+	pending bool      // not yet written to Redis
+	learned time.Time // when this instance took it in (its own clock)
+	keep    time.Time // when it may be forgotten
+}
+
+func newMemory() *memory { return &memory{m: map[string]*entry{}} }
+
+// put records f when it is newer than what is known of its account, and
+// reports whether it was. pending marks a fact still to be written.
+func (m *memory) put(f resilient.AccountFact, own, pending bool, now time.Time, closedKeep time.Duration) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e := m.m[f.Account]
+	if e != nil && !f.At.After(e.fact.At) {
+		return false
+	}
+	keep := now.Add(closedKeep)
+	if f.Open {
+		keep = f.Until
+	} else if e != nil && e.fact.Open && e.fact.Until.After(keep) {
+		// Remember a close as long as the open it ended, so that a late
+		// copy of that open is known to be stale.
+		keep = e.fact.Until
+	}
+	m.m[f.Account] = &entry{fact: f, own: own, pending: pending, learned: now, keep: keep}
+	return true
+}
+
+// get returns a copy of the entry of account.
+func (m *memory) get(account string) (entry, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e := m.m[account]
+	if e == nil {
+		return entry{}, false
+	}
+	return *e, true
+}
+
+// written clears the pending mark of account's fact if it is still the one
+// written at at.
+func (m *memory) written(account string, at time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e := m.m[account]; e != nil && e.fact.At.Equal(at) {
+		e.pending = false
+	}
+}
+
+// pendingAccounts returns the accounts whose facts are still to be written.
+func (m *memory) pendingAccounts() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for a, e := range m.m {
+		if e.pending {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// markAllPending marks every open in force to be written again: Redis
+// restarted empty and the fleet re-seeds it.
+func (m *memory) markAllPending(now time.Time) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, e := range m.m {
+		if e.fact.Open && e.fact.Until.After(now) {
+			e.pending = true
+			n++
+		}
+	}
+	return n
+}
+
+// opens returns the opens in force that other instances published: what a
+// new subscriber must know of.
+func (m *memory) opens(now time.Time) []resilient.AccountFact {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []resilient.AccountFact
+	for _, e := range m.m {
+		if !e.own && e.fact.Open && e.fact.Until.After(now) {
+			out = append(out, e.fact)
+		}
+	}
+	return out
+}
+
+// vanished returns the opens in force, taken in before since, that are
+// not among present: Redis no longer holds them, so they were closed while
+// this instance was not listening.
+func (m *memory) vanished(present map[string]bool, since, now time.Time) []resilient.AccountFact {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []resilient.AccountFact
+	for a, e := range m.m {
+		if e.fact.Open && !e.pending && e.fact.Until.After(now) && e.learned.Before(since) && !present[a] {
+			out = append(out, e.fact)
+		}
+	}
+	return out
+}
+
+// prune forgets what no longer matters, pending writes included: once an
+// open's time is over, Redis has let its key expire anyway.
+func (m *memory) prune(now time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for a, e := range m.m {
+		if !e.keep.After(now) {
+			delete(m.m, a)
+		}
+	}
+}
+
+// size returns the number of accounts remembered.
+func (m *memory) size() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.m)
+}

@@ -1,0 +1,34 @@
+package redisfleet
+
+import (
+	"context"
+	"time"
+)
+
+// A session is one connection to Redis, from a successful dial to its first
+// failure; the Fleet dials a new one after each failure. Its methods are
+// safe for concurrent use and return when ctx ends.
+type session interface {
+	// write stores a fact and publishes it in one atomic step, unless Redis
+	// already holds a newer fact of the account: with ttl > 0 it sets key to
+	// payload for ttl, with ttl == 0 it deletes key. at is the fact's At in
+	// Unix microseconds. It reports whether the fact was newer.
+	write(ctx context.Context, key string, payload []byte, ttl time.Duration, at int64) (bool, error)
+	// lease sets key to value for ttl unless it exists, and reports whether
+	// it did.
+	lease(ctx context.Context, key, value string, ttl time.Duration) (bool, error)
+	// load returns the values of every key matching the SCAN pattern.
+	load(ctx context.Context, match string) ([][]byte, error)
+	// runID identifies the server process: it changes when Redis restarts.
+	runID(ctx context.Context) (string, error)
+	// receive calls msg with every fact published from now on and returns
+	// once it receives them; the session breaks when that stops.
+	receive(ctx context.Context, msg func([]byte)) error
+	// broken is closed when the session fails or is closed.
+	broken() <-chan struct{}
+	// close ends the session and waits for its goroutines.
+	close()
+}
+
+// A dialer opens a session to the server of cfg, for the keys of k.
+type dialer func(ctx context.Context, cfg Config, k keys) (session, error)

@@ -1,0 +1,148 @@
+package redisfleet
+
+import (
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/resilient-sms/resilient"
+)
+
+type subscriber struct {
+	apply   func(resilient.AccountFact)
+	stopped atomic.Bool
+}
+
+// batch is what a load from Redis found.
+type batch struct {
+	facts   []resilient.AccountFact
+	present map[string]bool // accounts Redis holds a fact of
+	since   time.Time       // when the load began
+	same    bool            // the server is the one of the previous session
+}
+
+// Subscribe starts delivering the facts of the other instances to apply:
+// first the opens in force that this Fleet knows of (all of them once
+// Loaded is closed), then every newer fact as it arrives, one at a time, in
+// the order of their At per account. It never delivers this instance's own
+// facts, a fact older than one already delivered for the same account, or
+// an open whose Until has passed. After a reconnect it delivers what changed
+// meanwhile; an open that Redis no longer holds is delivered as a close with
+// no Instance, since which instance closed it is not known.
+//
+// stop ends the delivery; a call of apply under way may still finish after
+// it returns. stop may be called from apply.
+func (f *Fleet) Subscribe(apply func(resilient.AccountFact)) (stop func()) {
+	s := &subscriber{apply: apply}
+	if f.closedFlag.Load() {
+		return func() {}
+	}
+	f.subMu.Lock()
+	f.newSubs = append(f.newSubs, s)
+	f.subMu.Unlock()
+	select {
+	case f.subKick <- struct{}{}:
+	default:
+	}
+	return func() {
+		s.stopped.Store(true)
+		f.subMu.Lock()
+		f.subs = slices.DeleteFunc(f.subs, func(x *subscriber) bool { return x == s })
+		f.newSubs = slices.DeleteFunc(f.newSubs, func(x *subscriber) bool { return x == s })
+		f.subMu.Unlock()
+	}
+}
+
+// onMessage takes a message from Redis; it never blocks the connection.
+func (f *Fleet) onMessage(b []byte) {
+	select {
+	case f.inbox <- b:
+	default:
+		f.tel.factDropped(false)
+		select {
+		case f.resync <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// dispatch is the one goroutine that delivers facts, so that subscribers
+// see them in order.
+func (f *Fleet) dispatch() {
+	defer f.wg.Done()
+	for {
+		select {
+		case <-f.ctx.Done():
+			return
+		case b := <-f.inbox:
+			if fact, err := decode(b); err == nil && fact.Instance != f.self {
+				f.take(fact, time.Now())
+			}
+		case bt := <-f.batches:
+			f.applyBatch(bt)
+		case <-f.subKick:
+			f.addSubscribers()
+		}
+	}
+}
+
+// take delivers fact if it is in force and newer than what is known.
+func (f *Fleet) take(fact resilient.AccountFact, now time.Time) {
+	if fact.Open && !fact.Until.After(now) {
+		return
+	}
+	if !f.mem.put(fact, false, false, now, f.o.closedKeep) {
+		return
+	}
+	f.tel.factReceived()
+	f.deliver(fact)
+}
+
+func (f *Fleet) applyBatch(bt batch) {
+	now := time.Now()
+	for _, fact := range bt.facts {
+		if fact.Instance != f.self {
+			f.take(fact, now)
+		}
+	}
+	if bt.same {
+		for _, open := range f.mem.vanished(bt.present, bt.since, now) {
+			closed := resilient.AccountFact{Account: open.Account, At: now}
+			if f.mem.put(closed, false, false, now, f.o.closedKeep) {
+				f.deliver(closed)
+			}
+		}
+	}
+	f.loadedOnce.Do(func() { close(f.loaded) })
+}
+
+func (f *Fleet) addSubscribers() {
+	f.subMu.Lock()
+	fresh := f.newSubs
+	f.newSubs = nil
+	f.subs = append(f.subs, fresh...)
+	f.subMu.Unlock()
+	if len(fresh) == 0 {
+		return
+	}
+	opens := f.mem.opens(time.Now())
+	for _, s := range fresh {
+		for _, fact := range opens {
+			if s.stopped.Load() {
+				break
+			}
+			s.apply(fact)
+		}
+	}
+}
+
+func (f *Fleet) deliver(fact resilient.AccountFact) {
+	f.subMu.Lock()
+	subs := slices.Clone(f.subs)
+	f.subMu.Unlock()
+	for _, s := range subs {
+		if !s.stopped.Load() {
+			s.apply(fact)
+		}
+	}
+}
