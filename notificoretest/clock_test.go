@@ -3,7 +3,6 @@ package notificoretest_test
 import (
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -25,7 +24,7 @@ func TestClockReleasesProcessing(t *testing.T) {
 		want string // a substring of the answer
 	}{
 		{"API 1.0", func(srv *notificoretest.Server) string {
-			return putREST(srv, "/sms/create", "k", sms)
+			return put(srv, "/sms/create", "k", sms)
 		}, `"id":"1"`},
 		{"API 2.0", func(srv *notificoretest.Server) string {
 			return post2(srv, "/campaigns/sms/send", login2(srv, "k"), smsBody)
@@ -61,7 +60,7 @@ func TestClockReleasesDelay(t *testing.T) {
 	srv := notificoretest.Start(t, notificoretest.WithClock(clk))
 	srv.Script(notificoretest.Fault{Delay: time.Hour, Status: http.StatusServiceUnavailable})
 	done := make(chan string, 1)
-	go func() { done <- putREST(srv, "/common/balance", "k", "") }()
+	go func() { done <- get(srv, "/common/balance", "k") }()
 	clk.WaitForWaiters(1)
 	clk.Advance(time.Hour)
 	if got := <-done; !strings.HasPrefix(got, "503 ") {
@@ -130,20 +129,4 @@ func TestClockOpaqueTokensDoNotExpire(t *testing.T) {
 	if got := status2(srv, "/campaigns/sms/send", tok, smsBody); got != "200" {
 		t.Fatalf("send with an old opaque token: %s", got)
 	}
-}
-
-// putREST sends body to an API 1.0 path (PUT, or GET when body is empty)
-// and returns "STATUS BODY" or "transport error".
-func putREST(srv *notificoretest.Server, path, key, body string) string {
-	if body != "" {
-		return put(srv, path, key, body)
-	}
-	req, _ := http.NewRequest(http.MethodGet, srv.RESTURL()+path, nil)
-	req.Header.Set("X-API-KEY", key)
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		return "transport error"
-	}
-	defer resp.Body.Close()
-	return fmt.Sprintf("%d", resp.StatusCode) + " "
 }

@@ -64,3 +64,20 @@ func status2(srv *notificoretest.Server, path, token, body string) string {
 	}
 	return s
 }
+
+// get sends a GET to an API 1.0 path with key and returns "STATUS BODY" or
+// "transport error".
+func get(srv *notificoretest.Server, path, key string) string {
+	req, err := http.NewRequest(http.MethodGet, srv.RESTURL()+path, nil)
+	if err != nil {
+		return err.Error()
+	}
+	req.Header.Set("X-API-KEY", key)
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		return "transport error"
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return fmt.Sprintf("%d %s", resp.StatusCode, b)
+}
