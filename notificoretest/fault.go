@@ -130,9 +130,9 @@ type Fault struct {
 // consumes it and is answered as that fault says; a request that does not
 // match leaves the queue alone and is answered normally.
 //
-// Only the head can match: a head fault that no request matches holds every
-// later fault back, however well those would match. Use Pending to see the
-// queue. Script is safe to call while requests are being served.
+// Beware: only the head can match. A head fault that no request matches
+// holds every later fault back, however well those would match. Use Pending
+// to see the queue. Script is safe to call while requests are being served.
 func (s *Server) Script(faults ...Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
