@@ -117,9 +117,13 @@ func (s *Server) messageSend(q *request, key string) reply {
 	}{info})
 }
 
-// jsonPhone returns a phone number as a JSON number when it is only digits,
-// the way the spec's answers show it, and as a string otherwise.
+// jsonPhone returns a phone number as a JSON number when it is only digits
+// without a leading zero, the way the spec's answers show it, and as a
+// string otherwise.
 func jsonPhone(number string) any {
+	if number == "" || number[0] == '0' {
+		return number
+	}
 	for i := 0; i < len(number); i++ {
 		if number[i] < '0' || number[i] > '9' {
 			return number

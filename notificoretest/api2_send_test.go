@@ -34,6 +34,8 @@ func TestAPI2SendsAccepted(t *testing.T) {
 			200, "sms", []Message{{MSISDN: "37060000001", Reference: "m1"}}},
 		{"message viber", "/messages/send", `{"channels":["viber","sms"],"phone":{"number":37060000001},"viber":{"text":"hi"}}`,
 			200, "viber", []Message{{MSISDN: "37060000001"}}},
+		{"message leading zero", "/messages/send", `{"channels":["sms"],"phone":{"number":"0037060000001"},"sms":{"text":"x"}}`,
+			200, "sms", []Message{{MSISDN: "0037060000001"}}},
 		{"message rcs", "/messages/send", `{"channels":["rcs"],"phone":{"number":"37060000001"},"rcs":{"sender":"r","cards":[]}}`,
 			200, "rcs", []Message{{MSISDN: "37060000001"}}},
 		{"otp", "/2fa/authentications/otp", `{"recipient":"61401629754","channel":"sms","sender":"SENDER","template_id":"12","code_lifetime":60}`,
@@ -71,7 +73,7 @@ func TestAPI2SendsAccepted(t *testing.T) {
 			if _, ok := data["id"].(float64); !ok {
 				t.Fatalf("no data.id in %s", raw)
 			}
-			if tt.path == "/messages/send" && (data["status"] != "accepted" || data["type"] != tt.kind) {
+			if tt.path == "/messages/send" && (data["status"] != "accepted" || data["type"] != tt.kind || data["phone"] == nil) {
 				t.Fatalf("message answer %s", raw)
 			}
 		})

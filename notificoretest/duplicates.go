@@ -23,8 +23,9 @@ const msgDuplicate = "Too many duplicate request detected"
 // is in, whatever happens next: while it is still being processed, after it
 // was refused for another reason (402, 422, ...), or after a
 // ResetAfterProcessing fault dropped its answer, a copy inside the window
-// gets the 429. Requests answered by a fault that replaces the answer, or
-// refused with 401, are not seen by the window.
+// gets the 429. Requests answered by a fault that replaces the answer,
+// refused with 401, or sent to a path the server does not serve (404) are
+// not seen by the window.
 //
 // d <= 0 turns the check off, which is the default.
 func WithDuplicateWindow(d time.Duration) Option {
