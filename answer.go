@@ -10,14 +10,18 @@ import (
 
 // answer is what a Notificore answer body says, in every shape the API uses:
 // a top-level code as a number or a string, a wrapped single result, a bulk
-// result array, no error field at all, or API 2.0's errors array.
+// result array, no error field at all, or API 2.0's message and errors.
+//
+// Keys are matched the way encoding/json matches them to struct fields, as
+// the SDKs decode answers: without regard to case, and the last of repeated
+// keys wins. A body that is not valid JSON is read as no answer at all.
 type answer struct {
 	code      wireCode
 	desc      string
-	single    wireItem   // {"result":{...}}, when hasSingle
-	hasSingle bool       // the result is an object
+	single    wireItem   // {"result":{...}} with an error field, when hasSingle
+	hasSingle bool       // the result is an object that carries an error field
 	items     []wireItem // {"result":[...]} whose elements carry an error field
-	api2      []string   // {"errors":[{"message":...}]}
+	api2      api2Answer // API 2.0's message and errors
 }
 
 // wireItem is one result element of a create answer.
@@ -36,46 +40,6 @@ type wireCode struct {
 	n   int
 }
 
-// quickSuccess reports, without parsing, that body is a plain success: every
-// "error" key in it holds 0 or "0", and it has no "errors" (API 2.0) and no
-// array at all (bulk results must be read one by one). It errs only towards
-// false, which sends the body to the full parse; the fuzz test holds it to
-// agreeing with parseAnswer.
-func quickSuccess(body []byte) bool {
-	if len(body) == 0 || body[0] != '{' || bytes.IndexByte(body, '[') >= 0 || bytes.Contains(body, errorsKey) {
-		return false
-	}
-	for rest := body; ; {
-		i := bytes.Index(rest, errorKey)
-		if i < 0 {
-			return true
-		}
-		rest = bytes.TrimLeft(rest[i+len(errorKey):], " \t\r\n")
-		if len(rest) == 0 || rest[0] != ':' {
-			return false
-		}
-		rest = bytes.TrimLeft(rest[1:], " \t\r\n")
-		switch {
-		case len(rest) >= 2 && rest[0] == '0' && !isNumberByte(rest[1]):
-			rest = rest[1:]
-		case bytes.HasPrefix(rest, quotedZero):
-			rest = rest[len(quotedZero):]
-		default:
-			return false
-		}
-	}
-}
-
-var (
-	errorKey   = []byte(`"error"`)
-	errorsKey  = []byte(`"errors"`)
-	quotedZero = []byte(`"0"`)
-)
-
-func isNumberByte(c byte) bool {
-	return c >= '0' && c <= '9' || c == '.' || c == 'e' || c == 'E' || c == '-' || c == '+'
-}
-
 // parsers recycles the JSON parsers: a parse allocates nothing once warm.
 var parsers fastjson.ParserPool
 
@@ -84,8 +48,8 @@ var parsers fastjson.ParserPool
 // absent (a code of an unexpected type as a bad code).
 func parseAnswer(body []byte) answer {
 	var a answer
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 || body[0] != '{' {
+	body = bytes.TrimLeft(body, " \t\r\n")
+	if len(body) == 0 || body[0] != '{' || fastjson.ValidateBytes(body) != nil {
 		return a
 	}
 	p := parsers.Get()
@@ -94,30 +58,27 @@ func parseAnswer(body []byte) answer {
 	if err != nil {
 		return a
 	}
-	a.code = codeOf(v.Get("error"))
+	var f topFields
+	f.read(v)
+	a.code = codeOf(f.code)
 	if a.code.isError() { // a success's "No errors" is not worth a string
-		a.desc = text(v.Get("errorDescription"))
+		a.desc = text(f.desc)
 	}
-	if errs := v.Get("errors"); errs != nil && errs.Type() == fastjson.TypeArray {
-		arr, _ := errs.Array()
-		for _, e := range arr {
-			if m := text(e.Get("message")); m != "" {
-				a.api2 = append(a.api2, m)
+	a.api2 = readAPI2(f.message, f.errors)
+	switch t := typeOf(f.result); t {
+	case fastjson.TypeObject:
+		var rf topFields
+		rf.read(f.result)
+		if rf.code != nil {
+			a.single, a.hasSingle = wireItem{code: codeOf(rf.code)}, true
+			if a.single.code.isError() {
+				a.single.desc = text(rf.desc)
 			}
 		}
-	}
-	res := v.Get("result")
-	switch {
-	case res == nil:
-	case res.Type() == fastjson.TypeObject:
-		a.single, a.hasSingle = wireItem{code: codeOf(res.Get("error"))}, true
-		if a.single.code.isError() {
-			a.single.desc = text(res.Get("errorDescription"))
-		}
-	case res.Type() == fastjson.TypeArray:
-		arr, _ := res.Array()
+	case fastjson.TypeArray:
+		arr, _ := f.result.Array()
 		for _, e := range arr {
-			if e.Get("error") != nil {
+			if typeOf(e) == fastjson.TypeObject && lookup(e, "error") != nil {
 				a.items = itemsOf(arr)
 				break
 			}
@@ -126,28 +87,124 @@ func parseAnswer(body []byte) answer {
 	return a
 }
 
+// topFields are the fields of an answer object that classification reads.
+type topFields struct {
+	code, desc, result, message, errors *fastjson.Value
+}
+
+// read fills f from object v in one pass over its keys.
+func (f *topFields) read(v *fastjson.Value) {
+	o, err := v.Object()
+	if err != nil {
+		return
+	}
+	o.Visit(func(k []byte, x *fastjson.Value) {
+		switch {
+		case keyIs(k, "error"):
+			f.code = x
+		case keyIs(k, "errorDescription"):
+			f.desc = x
+		case keyIs(k, "result"):
+			f.result = x
+		case keyIs(k, "message"):
+			f.message = x
+		case keyIs(k, "errors"):
+			f.errors = x
+		}
+	})
+}
+
 // itemsOf reads the elements of a bulk result array.
 func itemsOf(arr []*fastjson.Value) []wireItem {
 	items := make([]wireItem, len(arr))
 	for i, e := range arr {
-		items[i] = wireItem{
-			code:      codeOf(e.Get("error")),
-			reference: text(e.Get("reference")),
-			id:        text(e.Get("id")),
+		if typeOf(e) != fastjson.TypeObject {
+			items[i].code = wireCode{set: true, bad: true}
+			continue
 		}
+		var code, desc, ref, id *fastjson.Value
+		o, _ := e.Object()
+		o.Visit(func(k []byte, x *fastjson.Value) {
+			switch {
+			case keyIs(k, "error"):
+				code = x
+			case keyIs(k, "errorDescription"):
+				desc = x
+			case keyIs(k, "reference"):
+				ref = x
+			case keyIs(k, "id"):
+				id = x
+			}
+		})
+		items[i] = wireItem{code: codeOf(code), reference: text(ref), id: text(id)}
 		if items[i].code.isError() {
-			items[i].desc = text(e.Get("errorDescription"))
+			items[i].desc = text(desc)
 		}
 	}
 	return items
 }
 
+// lookup returns the value of key in object v as encoding/json would find
+// it: the last key equal to it without regard to case; nil when absent.
+func lookup(v *fastjson.Value, key string) *fastjson.Value {
+	o, err := v.Object()
+	if err != nil {
+		return nil
+	}
+	var found *fastjson.Value
+	o.Visit(func(k []byte, x *fastjson.Value) {
+		if keyIs(k, key) {
+			found = x
+		}
+	})
+	return found
+}
+
+// keyIs reports whether JSON key k names the field name the way
+// encoding/json matches keys to fields: bytes.EqualFold, with an ASCII fast
+// path.
+func keyIs(k []byte, name string) bool {
+	if len(k) == len(name) {
+		ascii := true
+		for i := 0; i < len(k); i++ {
+			c, n := k[i], name[i]
+			if c >= 0x80 {
+				ascii = false
+				break
+			}
+			if c != n && lower(c) != lower(n) {
+				return false
+			}
+		}
+		if ascii {
+			return true
+		}
+	}
+	for _, c := range k {
+		if c >= 0x80 { // Unicode folding: the long s and the Kelvin sign fold to ASCII
+			return bytes.EqualFold(k, []byte(name))
+		}
+	}
+	return false
+}
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func typeOf(v *fastjson.Value) fastjson.Type {
+	if v == nil {
+		return fastjson.TypeNull
+	}
+	return v.Type()
+}
+
 // codeOf reads an error code written as a number or as a string.
 func codeOf(v *fastjson.Value) wireCode {
-	if v == nil {
-		return wireCode{}
-	}
-	switch v.Type() {
+	switch typeOf(v) {
 	case fastjson.TypeNull, fastjson.TypeFalse:
 		return wireCode{}
 	case fastjson.TypeNumber:
@@ -195,10 +252,7 @@ func atoi(b []byte) (int, bool) {
 // text reads a string, or a number as written (ids and references arrive as
 // both); any other value reads as "".
 func text(v *fastjson.Value) string {
-	if v == nil {
-		return ""
-	}
-	switch v.Type() {
+	switch typeOf(v) {
 	case fastjson.TypeString:
 		s, _ := v.StringBytes()
 		return string(s)

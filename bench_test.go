@@ -115,7 +115,7 @@ func BenchmarkClassify(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(body)))
 			for b.Loop() {
-				rs.classifyResponse(resp, body, false)
+				rs.classifyResponse(resp.StatusCode, body, false)
 			}
 		})
 	}

@@ -1,24 +1,33 @@
 package resilient
 
-import (
-	"sync"
-	"sync/atomic"
-)
+import "sync/atomic"
 
 // budgetScale is the fixed-point scale of budget tokens.
 const budgetScale = 1000
 
 // budget is one host's retry budget: a token bucket in thousandths of a token
-// that calls fill and retries drain. It is safe for concurrent use.
+// that calls fill and retries drain. It is safe for concurrent use and
+// lock-free. A budget that was never set up (a negative Ratio) lets every
+// retry through.
 type budget struct {
 	tokens atomic.Int64
 	earn   int64 // per call
 	max    int64
+	off    bool
+}
+
+func (b *budget) init(cfg RetryBudget) {
+	if cfg.Ratio < 0 {
+		b.off = true
+		return
+	}
+	b.earn, b.max = int64(cfg.Ratio*budgetScale), int64(cfg.Burst)*budgetScale
+	b.tokens.Store(b.max)
 }
 
 // deposit credits one call.
 func (b *budget) deposit() {
-	for {
+	for !b.off {
 		cur := b.tokens.Load()
 		next := min(cur+b.earn, b.max)
 		if next == cur || b.tokens.CompareAndSwap(cur, next) {
@@ -29,7 +38,7 @@ func (b *budget) deposit() {
 
 // withdraw spends one retry's token, reporting false when none is left.
 func (b *budget) withdraw() bool {
-	for {
+	for !b.off {
 		cur := b.tokens.Load()
 		if cur < budgetScale {
 			return false
@@ -38,36 +47,5 @@ func (b *budget) withdraw() bool {
 			return true
 		}
 	}
-}
-
-// budgets holds a budget per host. The number of hosts a client talks to is
-// small and fixed, so entries are never evicted.
-type budgets struct {
-	cfg   RetryBudget
-	mu    sync.RWMutex
-	hosts map[string]*budget
-}
-
-// get returns host's budget, or nil when budgets are disabled.
-func (bs *budgets) get(host string) *budget {
-	if bs.cfg.Ratio < 0 {
-		return nil
-	}
-	bs.mu.RLock()
-	b := bs.hosts[host]
-	bs.mu.RUnlock()
-	if b != nil {
-		return b
-	}
-	bs.mu.Lock()
-	defer bs.mu.Unlock()
-	if b = bs.hosts[host]; b == nil {
-		b = &budget{earn: int64(bs.cfg.Ratio * budgetScale), max: int64(bs.cfg.Burst) * budgetScale}
-		b.tokens.Store(b.max)
-		if bs.hosts == nil {
-			bs.hosts = map[string]*budget{}
-		}
-		bs.hosts[host] = b
-	}
-	return b
+	return true
 }

@@ -2,12 +2,12 @@ package resilient
 
 import (
 	"net/http"
-	"strings"
 	"time"
 )
 
-// AccountCircuit configures the account circuits: one per host and
-// credential, opened by the first account-level outcome (codes 2, 8, 9, HTTP
+// AccountCircuit configures the account circuits: one per account (see
+// WithAccountKey for how a call's account is found), opened by the first
+// account-level outcome (codes 2, 8, 9, HTTP
 // 402, "Unavailable for your account status") and held open for a time that
 // depends on the code, after which one probe call goes through: its success
 // closes the circuit, another account-level answer opens it again. The zero
@@ -16,8 +16,10 @@ type AccountCircuit struct {
 	// Disabled turns account circuits off.
 	Disabled bool
 	// OpenFor is how long an account-level outcome with no time of its own
-	// (codes 2, 8 and 9 have theirs: see DefaultOpenFor; a Rule's OpenFor
-	// overrides both) holds the circuit open; default 1m.
+	// holds the circuit open; default 1m. Codes 2, 8 and 9 have theirs: 15
+	// minutes for a blocked user (2), 5 minutes for an inactive rate scale
+	// (9), 1 minute for missing funds (8), which a top-up can end at any
+	// moment. A Rule's OpenFor overrides both.
 	OpenFor time.Duration
 	// Probe, when set, builds the request that tests a half-open account
 	// circuit in place of a real call, from the call that found it ready to
@@ -28,9 +30,9 @@ type AccountCircuit struct {
 	// unsent. Returning nil (or an error) lets the call itself be the probe,
 	// as it is when Probe is nil.
 	Probe func(call *http.Request) (*http.Request, error)
-	// MaxCircuits bounds the account circuits kept; default
-	// 10 000. Past it, closed circuits are dropped first, then the least
-	// recently used.
+	// MaxCircuits bounds the accounts whose failures the Transport
+	// remembers; default 100 000. A healthy account holds nothing. Past the
+	// bound, closed circuits are dropped first, then any.
 	MaxCircuits int
 }
 
@@ -39,7 +41,9 @@ type AccountCircuit struct {
 // least FailureRatio of at least MinRequests attempts within a rolling
 // Window, and held open for OpenFor or the server's Retry-After (capped by
 // Policy.MaxRetryAfter), whichever is longer. Permanent answers count as a
-// healthy server. The zero value means the defaults.
+// healthy server; cancellations and requests that never left the process
+// do not count. The window runs on the Transport's clock. The zero value
+// means the defaults.
 type HostCircuit struct {
 	// Disabled turns host circuits off.
 	Disabled bool
@@ -61,19 +65,6 @@ var defaultOpenFor = map[int]time.Duration{
 	9: 5 * time.Minute,
 }
 
-// DefaultOpenFor reports how long an account-level outcome with code holds
-// its account circuit open unless a Rule's OpenFor or AccountCircuit.OpenFor
-// says otherwise: 15 minutes for a blocked user (2), 5 minutes for an
-// inactive rate scale (9), 1 minute for missing funds (8), which a top-up can
-// end at any moment, and 1 minute for anything else (HTTP 402, API 2.0's
-// "Unavailable for your account status").
-func DefaultOpenFor(code int) time.Duration {
-	if d, ok := defaultOpenFor[code]; ok {
-		return d
-	}
-	return time.Minute
-}
-
 type circuitConfig struct {
 	account       AccountCircuit
 	host          HostCircuit
@@ -83,15 +74,13 @@ type circuitConfig struct {
 	listener      func(CircuitEvent)
 }
 
-func defaultCircuitConfig() circuitConfig { return circuitConfig{} }
-
 func (c *circuitConfig) finish(p Policy) {
 	if c.account.OpenFor <= 0 {
 		c.account.OpenFor = time.Minute
 	}
 	c.maxCircuits = c.account.MaxCircuits
 	if c.maxCircuits <= 0 {
-		c.maxCircuits = 10000
+		c.maxCircuits = 100000
 	}
 	h := &c.host
 	if h.Window <= 0 {
@@ -143,29 +132,4 @@ func WithFailFastAnswers() Option {
 // every lock: it must be quick and must not block.
 func WithCircuitListener(f func(CircuitEvent)) Option {
 	return optionFunc(func(c *config) { c.circuits.listener = f })
-}
-
-// BalanceProbe is a ready AccountCircuit.Probe for API 1.0: a GET of the
-// balance (…/rest/common/balance on the call's host, under the call's path
-// prefix) with the call's X-API-KEY. It tells a blocked user (code 2) from an
-// active one without sending a message; with missing funds (code 8) the
-// balance answers, the circuit closes, and the next send finds out. Calls
-// without an X-API-KEY probe themselves.
-func BalanceProbe(call *http.Request) (*http.Request, error) {
-	key := call.Header.Get("X-API-KEY")
-	if key == "" {
-		return nil, nil
-	}
-	prefix := ""
-	if i := strings.Index(call.URL.Path, "/rest/"); i >= 0 {
-		prefix = call.URL.Path[:i]
-	}
-	u := *call.URL
-	u.Path, u.RawPath, u.RawQuery, u.Fragment = prefix+"/rest/common/balance", "", "", ""
-	req, err := http.NewRequestWithContext(call.Context(), http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("X-API-KEY", key)
-	return req, nil
 }

@@ -1,11 +1,6 @@
 package resilient
 
 import (
-	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
-	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -47,11 +42,13 @@ type Outcome struct {
 	// Class is the outcome's class after any rule of the Transport applied.
 	Class Class
 	// Code is the Notificore API 1.0 code that decided the class: the
-	// top-level code, or the deciding recipient's in a bulk answer. It is 0
-	// when the answer carried none.
+	// deciding recipient's in a bulk answer, else the wrapped single
+	// result's, else the top-level code. It is 0 when the answer carried
+	// none, -1 when it carried a malformed one.
 	Code int
-	// Description is the answer's errorDescription, or the API 2.0 error
-	// message; for a transport failure it is empty.
+	// Description is the answer's errorDescription, or the API 2.0 message
+	// that decided the class; for a transport failure it is empty. It is the
+	// server's text: the Transport never records it in telemetry.
 	Description string
 	// StatusCode is the HTTP status received, 0 when no response came.
 	StatusCode int
@@ -65,8 +62,14 @@ type Outcome struct {
 	// Canceled reports that the caller's context ended the attempt. It is
 	// never retried and counts as neither success nor failure for circuits.
 	Canceled bool
-	// AcceptedEarlier reports a duplicate-reference answer (23, 43, 63) to a
-	// resend: an earlier attempt was accepted, so this is a success.
+	// Local reports a request that never left the process: the base
+	// transport refused it as it is (an invalid header, say). It is
+	// permanent for the call and neutral for the circuits.
+	Local bool
+	// AcceptedEarlier reports a duplicate answer (23, 43, 63, a rejected
+	// reference_id, API 2.0's "Too many duplicate request detected", or any
+	// Rule marked Duplicate) to a resend whose earlier attempt may have
+	// been processed: that attempt was accepted, so this is a success.
 	AcceptedEarlier bool
 	// Unread reports that the body was not classified: it was larger than
 	// the Transport's bound, or unreadable. The status alone decided.
@@ -81,7 +84,7 @@ type Outcome struct {
 
 // Recipient is one element of a bulk create answer's result array.
 type Recipient struct {
-	// Code is the element's error code (0 when accepted).
+	// Code is the element's error code (0 when accepted, -1 when malformed).
 	Code int
 	// Description is the element's errorDescription; empty for a success.
 	Description string
@@ -118,47 +121,16 @@ func classifyStatus(status int) (Class, bool) {
 	}
 }
 
-// classifyError sorts a transport failure. ctx is the caller's context.
-// Failures before the request could be written (dial, DNS, refused, TLS
-// handshake) are never-sent and safe to resend; every other failure may have
-// reached the server, and is ambiguous. (net/http itself resends a request
-// with a replayable body when a reused connection fails before writing.)
-func classifyError(ctx context.Context, err error) Outcome {
-	o := Outcome{Class: ClassTransient, Err: err}
-	if ctx.Err() != nil {
-		o.Canceled = true
-		return o
-	}
-	var (
-		dnsErr  *net.DNSError
-		opErr   *net.OpError
-		certErr *tls.CertificateVerificationError
-		uaErr   x509.UnknownAuthorityError
-		hostErr x509.HostnameError
-		invErr  x509.CertificateInvalidError
-		recErr  tls.RecordHeaderError
-	)
-	switch {
-	case errors.As(err, &certErr), errors.As(err, &uaErr), errors.As(err, &hostErr),
-		errors.As(err, &invErr), errors.As(err, &recErr):
-		// The server's identity cannot be trusted: retrying cannot help.
-		o.Class = ClassPermanent
-	case errors.As(err, &dnsErr), errors.As(err, &opErr) && opErr.Op == "dial":
-		// Never sent.
-	default:
-		o.Ambiguous = true
-	}
-	return o
-}
-
 // classifyResponse sorts a received answer. body is the bounded read of the
 // response body; unread reports that it was not read (or not whole), in which
-// case the status alone decides. It returns the outcome and the rule that
+// case the status alone decides. Per-recipient results decide wherever they
+// exist, then a wrapped single result's code, then the top-level code, then
+// API 2.0 messages, then the status. It returns the outcome and the rule that
 // governs it; the caller adds the Retry-After.
-func (rs *ruleSet) classifyResponse(resp *http.Response, body []byte, unread bool) (Outcome, Rule) {
-	o := Outcome{StatusCode: resp.StatusCode, Unread: unread}
-	if resp.StatusCode < 400 && quickSuccess(body) {
-		r := rs.forStatus(resp.StatusCode)
+func (rs *ruleSet) classifyResponse(status int, body []byte, unread bool) (Outcome, Rule) {
+	o := Outcome{StatusCode: status, Unread: unread}
+	if status < 400 && !unread && quickSuccess(body) {
+		r := rs.forStatus(status)
 		o.Class = r.Class
 		return o, r
 	}
@@ -167,47 +139,32 @@ func (rs *ruleSet) classifyResponse(resp *http.Response, body []byte, unread boo
 		a = parseAnswer(body)
 	}
 	var r Rule
-	switch top, desc, ok := a.topCode(); {
-	case ok:
-		o.Code, o.Description = top.code(), desc
-		r = rs.forWire(top)
-		if o.Description == "" {
-			o.Description = CodeDescription(o.Code)
-		}
-	case len(a.api2) > 0:
-		o.Description = a.api2[0]
-		r = rs.forMessage(o.Description, resp.StatusCode)
+	code, desc := a.code, a.desc
+	if a.hasSingle {
+		code, desc = a.single.code, a.single.desc
+	}
+	switch {
 	case len(a.items) > 0:
 		o.Recipients = make([]Recipient, len(a.items))
 		for i, it := range a.items {
-			o.Recipients[i] = Recipient{
-				Code:        it.code.code(),
-				Description: it.desc,
-				Reference:   it.reference,
-				ID:          it.id,
-				Class:       rs.forWire(it.code).Class,
-			}
+			o.Recipients[i] = Recipient{Code: it.code.code(), Description: it.desc,
+				Reference: it.reference, ID: it.id, Class: rs.forWire(it.code).Class}
 		}
 		r = rs.aggregate(&o)
+	case code.isError():
+		o.Code, o.Description = code.code(), desc
+		r = rs.forWire(code)
+		if o.Description == "" {
+			o.Description = CodeDescription(o.Code)
+		}
+	case len(a.api2.messages) > 0 || a.api2.referenceID:
+		o.Description, r = rs.forAPI2(&a.api2, status)
 	default:
-		r = rs.forStatus(resp.StatusCode)
+		r = rs.forStatus(status)
 	}
 	o.Class = r.Class
 	o.Ambiguous = o.ambiguous()
 	return o, r
-}
-
-// topCode returns the answer's deciding error code and its description: the
-// top-level code, else the wrapped single result's; false when neither is an
-// error.
-func (a *answer) topCode() (wireCode, string, bool) {
-	if a.code.isError() {
-		return a.code, a.desc, true
-	}
-	if a.hasSingle && a.single.code.isError() {
-		return a.single.code, a.single.desc, true
-	}
-	return wireCode{}, "", false
 }
 
 // forWire returns the rule of a code as written; a malformed code is an

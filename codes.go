@@ -75,11 +75,17 @@ var apiCodes = map[int]codeInfo{
 	93: {"File is empty", ClassPermanent},
 }
 
-// apiMessages is every API 2.0 error message Notificore documents, keyed by
-// its lower-case form, with its default class. API 2.0 has no numeric codes.
+// apiMessages is every API 2.0 error message Notificore and BSG's OpenAPI
+// spec document, keyed by its lower-case form, with its default class. API
+// 2.0 has no numeric codes.
 var apiMessages = map[string]Class{
-	"invalid phone number format": ClassPermanent,
-	"contact not found":           ClassPermanent,
+	duplicateRequest:                                ClassPermanent, // a Duplicate: see Rule
+	"the given data was invalid.":                   ClassPermanent,
+	"unauthorized":                                  ClassPermanent,
+	"tariff was not found":                          ClassPermanent,
+	"phone number is already exist in contact book": ClassPermanent,
+	"invalid phone number format":                   ClassPermanent,
+	"contact not found":                             ClassPermanent,
 	"the phone number already exists in the user’s contact book": ClassPermanent,
 	"the phone number already exists in the user's contact book": ClassPermanent,
 	"number of available fields exceeded":                        ClassPermanent,
@@ -143,6 +149,10 @@ func CodeDescription(code int) string {
 func isDuplicateReference(code int) bool {
 	return code == 23 || code == 43 || code == 63
 }
+
+// isDuplicateMessage reports whether a documented API 2.0 message refuses a
+// copy of something the server already holds.
+func isDuplicateMessage(key string) bool { return key == duplicateRequest }
 
 // throttled reports whether code is the API's throttling answer: the request
 // was refused unprocessed because too many messages are in flight.

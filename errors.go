@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/resilient-sms/resilient/resilientconv"
 )
 
 // snippetLimit bounds the copy of a body an Error keeps.
@@ -20,8 +22,9 @@ const snippetLimit = 1 << 10
 type Error struct {
 	// Attempts is the number of attempts the call made.
 	Attempts int
-	// Reason is why the call stopped.
-	Reason Reason
+	// Reason is why the call stopped: one of the resilientconv.Reason
+	// constants.
+	Reason resilientconv.Reason
 	// Outcome is the classification of the last attempt.
 	Outcome Outcome
 	// Err is the transport or context error; nil for an API answer.
@@ -73,7 +76,7 @@ func (e *Error) Timeout() bool {
 // ErrorType returns a low-cardinality name of the error for traces: the
 // outcome's class, or "canceled".
 func (e *Error) ErrorType() string {
-	if e.Reason == ReasonCanceled {
+	if e.Reason == resilientconv.ReasonCanceled {
 		return "canceled"
 	}
 	return e.Outcome.Class.String()

@@ -20,14 +20,16 @@ const FailFastHeader = "X-Resilient-Fail-Fast"
 
 // CircuitOpenError is the error of a fail-fast. errors.Is(err,
 // ErrCircuitOpen) holds for it, also through the *url.Error of
-// http.Client.Do, and errors.As finds it there.
+// http.Client.Do, and errors.As finds it there. The calls stopped by one
+// opening of a circuit share one CircuitOpenError: treat it as read-only.
 type CircuitOpenError struct {
 	// Scope is the circuit's scope: ScopeAccount or ScopeHost.
 	Scope Scope
 	// Host is the host the circuit guards.
 	Host string
-	// Class, Code, Description and StatusCode describe the outcome that
-	// opened the circuit.
+	// Class, Code and StatusCode describe the outcome that opened the
+	// circuit, and Description with the code's published description or
+	// the documented API 2.0 message; never other server text.
 	Class       Class
 	Code        int
 	Description string
@@ -35,8 +37,9 @@ type CircuitOpenError struct {
 	// Until is when the circuit lets a probe through. It is zero while a
 	// probe is in flight (half-open).
 	Until time.Time
-
-	api2 bool
+	// Instance names the fleet instance that saw the answer (see Fleet);
+	// "" when this Transport saw it.
+	Instance string
 }
 
 // Error says which circuit is open, what opened it and until when.
@@ -80,8 +83,8 @@ func (e *CircuitOpenError) response(req *http.Request, now time.Time) *http.Resp
 	}
 	var v any
 	switch {
-	case e.api2:
-		v = map[string]any{"errors": []map[string]string{{"message": e.Description}}}
+	case e.Code == 0 && e.Description != "":
+		v = map[string]any{"message": e.Description, "errors": []string{}}
 	case e.Code != 0:
 		v = map[string]any{"error": e.Code, "errorDescription": e.Description}
 	default:
@@ -112,16 +115,21 @@ func (e *CircuitOpenError) response(req *http.Request, now time.Time) *http.Resp
 // CircuitEvent is a state change of a circuit, handed to the listener of
 // WithCircuitListener and traced as a span event.
 type CircuitEvent struct {
-	// Scope and Host name the circuit.
+	// Scope and Host name the circuit; an account circuit's Host is the host
+	// of the call that changed it.
 	Scope Scope
 	Host  string
-	// From and To are gobreaker's state names: "closed", "half-open", "open".
-	From, To string
-	// Class and Code describe the outcome that opened the circuit (To "open").
+	// From and To are the states before and after the change.
+	From, To CircuitState
+	// Class and Code describe the outcome that opened the circuit (To is
+	// StateOpen).
 	Class Class
 	Code  int
 	// Until is when an opened circuit lets a probe through.
 	Until time.Time
 	// At is when the change happened.
 	At time.Time
+	// Instance names the fleet instance whose fact caused the change; ""
+	// when a call of this Transport did.
+	Instance string
 }

@@ -1,6 +1,9 @@
 package resilient
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Fleet carries account-circuit facts between the instances of a fleet: the
 // Transports of several processes that send for the same accounts. A
@@ -39,8 +42,8 @@ type Fleet interface {
 // circuit. It holds no credential, phone number or message text: Account
 // is a one-way fingerprint and the answer is described by its code.
 type AccountFact struct {
-	// Account is the account's fingerprint: 32 hexadecimal digits of a
-	// SHA-256 of its identity, the same in every process.
+	// Account is the account's fingerprint: 16 hexadecimal digits of a
+	// 64-bit hash of its identity, the same in every process.
 	Account string
 	// Open reports that the account's circuit opened; false reports that
 	// it closed, because a probe succeeded.
@@ -50,8 +53,8 @@ type AccountFact struct {
 	Class      Class
 	Code       int
 	StatusCode int
-	// Message is the API 2.0 message that opened the circuit when it is
-	// one the code table or a rule names; "" otherwise.
+	// Message is the API 2.0 message that opened the circuit when it is a
+	// documented one; "" otherwise.
 	Message string
 	// Until is when an opened circuit lets a probe through.
 	Until time.Time
@@ -60,4 +63,100 @@ type AccountFact struct {
 	// Instance names the instance that learned the fact. A Fleet sets it
 	// on the facts it delivers; Publish ignores it.
 	Instance string
+}
+
+// fleetLeaseTTL is how long a fleet's probe lease lasts: the longest a
+// probe may take before another instance may try.
+const fleetLeaseTTL = 10 * time.Second
+
+// publish hands the fleet a change of account a's circuit that a server's
+// answer caused.
+func (t *Transport) publish(a account, ch change, now time.Time) {
+	if t.fleet == nil || a == 0 {
+		return
+	}
+	f := AccountFact{Account: a.String(), Open: ch.to == StateOpen, At: now}
+	if o := ch.o; o != nil {
+		f.Class, f.Code, f.StatusCode, f.Message, f.Until = o.by.class, o.by.code, o.by.status, o.by.message, o.until
+	}
+	t.fleet.Publish(f)
+}
+
+// apply applies another instance's fact to the local circuit of its
+// account, as if this Transport had seen the answer: an open in force opens
+// it until the fact's time (unless it is already open as long), a close
+// closes a circuit that opened before the fact was learned. It reports the
+// change to the telemetry and the listener.
+func (t *Transport) apply(f AccountFact) {
+	a, err := strconv.ParseUint(f.Account, 16, 64)
+	if err != nil || a == 0 {
+		return
+	}
+	cs, now := t.circuits, t.clock.Now()
+	var ch change
+	if f.Open {
+		if !now.Before(f.Until) {
+			return
+		}
+		s := cs.account(account(a), true)
+		if s == nil {
+			return
+		}
+		if cur := s.circuit.st.Load(); cur != nil && !cur.until.Before(f.Until) {
+			return
+		}
+		by := opener{class: f.Class, code: f.Code, status: f.StatusCode, message: f.Message}
+		ch = s.circuit.force(newOpening(ScopeAccount, "", by, f.At, f.Until, f.Instance), now)
+	} else {
+		s := cs.account(account(a), false)
+		if s == nil {
+			return
+		}
+		if cur := s.circuit.st.Load(); cur == nil || cur.at.After(f.At) {
+			return
+		}
+		ch = s.circuit.force(nil, now)
+		cs.forget(account(a), s)
+	}
+	if ch.happened() {
+		ev := eventOf(ch, ScopeAccount, "", now)
+		ev.Instance = f.Instance
+		t.changed(nil, ev)
+	}
+}
+
+// leaseProbe holds the calls of an account whose open time ended until
+// this instance holds the fleet's probe lease; without a fleet it lets them
+// through. It returns the fail-fast error while the lease is asked for or
+// held elsewhere.
+func (cs *circuits) leaseProbe(a account, s *acctState, now time.Time) *CircuitOpenError {
+	o := s.circuit.st.Load()
+	if cs.fleet == nil || o == nil || now.Before(o.until) {
+		return nil
+	}
+	if o.lease.CompareAndSwap(leaseNone, leaseAsked) {
+		cs.fleet.Lease(a.String(), fleetLeaseTTL, func(granted bool) {
+			if granted {
+				o.lease.Store(leaseHeld)
+				return
+			}
+			// Another instance probes: stay open until its outcome arrives,
+			// or its lease ends.
+			until := cs.clock.Now().Add(fleetLeaseTTL)
+			s.circuit.st.CompareAndSwap(o, newOpening(ScopeAccount, o.err.Host, o.by, o.at, until, o.instance))
+		})
+	}
+	if o.lease.Load() == leaseHeld {
+		return nil
+	}
+	return o.probeErr
+}
+
+// changed reports a circuit's change to the telemetry, on the call's span
+// when tc is not nil, and to the listener.
+func (t *Transport) changed(tc *telCall, ev CircuitEvent) {
+	t.tel.circuitChanged(tc, ev)
+	if l := t.circuits.cfg.listener; l != nil {
+		l(ev)
+	}
 }

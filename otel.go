@@ -12,11 +12,9 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 	"go.opentelemetry.io/otel/trace"
-)
 
-// ScopeName is the instrumentation scope of the Transport's spans and
-// metrics: the module path.
-const ScopeName = "github.com/resilient-sms/resilient"
+	rc "github.com/resilient-sms/resilient/resilientconv"
+)
 
 // telemetryConfig is what the tracing options set.
 type telemetryConfig struct {
@@ -63,7 +61,8 @@ func WithPropagators(p propagation.TextMapPropagator) Option {
 var unsetTracerProvider = otel.GetTracerProvider()
 
 // telemetry traces a Transport's calls: an INTERNAL span per RoundTrip, a
-// CLIENT span per attempt, span events for decisions, and metrics.
+// CLIENT span per attempt, span events for decisions, and metrics. It never
+// records server text: descriptions come from the code table only.
 type telemetry struct {
 	tracer trace.Tracer // nil: from the request's span or the global provider
 	global trace.Tracer // the global provider's, which follows SetTracerProvider
@@ -74,20 +73,16 @@ type telemetry struct {
 func newTelemetry(cfg telemetryConfig) *telemetry {
 	t := &telemetry{prop: cfg.prop}
 	if cfg.tp != nil {
-		t.tracer = cfg.tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
+		t.tracer = cfg.tp.Tracer(rc.ScopeName, trace.WithInstrumentationVersion(rc.Version))
 	}
-	t.global = otel.GetTracerProvider().Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
+	t.global = otel.GetTracerProvider().Tracer(rc.ScopeName, trace.WithInstrumentationVersion(rc.Version))
 	mp := cfg.mp
 	if mp == nil {
 		mp = otel.GetMeterProvider()
 	}
-	t.m = newInstruments(mp.Meter(ScopeName, metric.WithInstrumentationVersion(Version)))
+	t.m = newInstruments(mp.Meter(rc.ScopeName, metric.WithInstrumentationVersion(rc.Version)))
 	return t
 }
-
-// Version is the version of this module, reported as the instrumentation
-// scope's version.
-const Version = "0.1.0"
 
 // telCall is the tracing state of one recording RoundTrip; nil when the
 // call's span does not record.
@@ -97,8 +92,6 @@ type telCall struct {
 	ctx    context.Context
 	prop   propagation.TextMapPropagator
 	inject bool                 // prop injects any field
-	final  Outcome              // the outcome the call stopped on, when stopped
-	reason Reason               // why it stopped; "" until then
 	attrs  []attribute.KeyValue // method and server, shared by attempt spans
 }
 
@@ -108,7 +101,7 @@ func (t *telemetry) startCall(req *http.Request) *telCall {
 	tracer := t.tracer
 	if tracer == nil {
 		if sp := trace.SpanFromContext(ctx); sp.SpanContext().IsValid() {
-			tracer = sp.TracerProvider().Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
+			tracer = sp.TracerProvider().Tracer(rc.ScopeName, trace.WithInstrumentationVersion(rc.Version))
 		} else if otel.GetTracerProvider() == unsetTracerProvider {
 			return nil // no provider anywhere: nothing to record
 		} else {
@@ -118,7 +111,7 @@ func (t *telemetry) startCall(req *http.Request) *telCall {
 	op := operationName(req)
 	attrs := requestAttrs(req)
 	cctx, span := tracer.Start(ctx, op, trace.WithSpanKind(trace.SpanKindInternal),
-		trace.WithAttributes(append(attrs[:len(attrs):len(attrs)], attribute.String(AttrOperation, op))...))
+		trace.WithAttributes(append(attrs[:len(attrs):len(attrs)], rc.OperationKey.String(op))...))
 	if !span.IsRecording() {
 		return nil
 	}
@@ -143,7 +136,7 @@ func (t *telemetry) startAttempt(tc *telCall, r *http.Request, attempt int) (*ht
 		return r, telAttempt{}
 	}
 	attrs := append(tc.attrs[:len(tc.attrs):len(tc.attrs)],
-		semconv.URLFull(redactURL(r.URL)), attribute.Int(AttrAttempt, attempt))
+		semconv.URLFull(redactURL(r.URL)), rc.AttemptKey.Int(attempt))
 	if attempt > 1 {
 		attrs = append(attrs, semconv.HTTPRequestResendCount(attempt-1))
 	}
@@ -171,24 +164,23 @@ func (t *telemetry) attemptStart(tc *telCall, r *http.Request) time.Time {
 
 // endAttempt ends an attempt's span with what came back, and records the
 // attempt's metrics.
-func (t *telemetry) endAttempt(tc *telCall, ta telAttempt, req *http.Request, start time.Time, resp *http.Response, out *Outcome) {
+func (t *telemetry) endAttempt(tc *telCall, res *result) {
+	out, ta := &res.out, res.sent.span
 	errType := errorType(out)
-	t.m.attempt(req, start, out, errType)
+	if res.sent.req != nil {
+		t.m.attempt(res.sent.req, res.sent.start, out, errType)
+	}
 	if ta.span == nil {
 		return
 	}
 	attrs := make([]attribute.KeyValue, 0, 5)
-	if resp != nil {
-		attrs = append(attrs, semconv.HTTPResponseStatusCode(resp.StatusCode))
+	if res.resp != nil {
+		attrs = append(attrs, semconv.HTTPResponseStatusCode(res.resp.StatusCode))
 	}
 	attrs = appendOutcomeAttrs(attrs, out)
 	if errType != "" {
 		attrs = append(attrs, semconv.ErrorTypeKey.String(errType))
-		desc := out.Description
-		if out.Err != nil {
-			desc = out.Err.Error()
-		}
-		ta.span.SetStatus(codes.Error, desc)
+		ta.span.SetStatus(codes.Error, fixedDescription(out))
 	}
 	ta.span.SetAttributes(attrs...)
 	ta.span.End()
@@ -201,36 +193,12 @@ func (t *telemetry) retrying(tc *telCall, attempt int, out *Outcome, d decision)
 		return
 	}
 	attrs := append(outcomeAttrs(out),
-		attribute.Int(AttrAttempt, attempt),
-		attribute.Float64(AttrDelay, d.delay.Seconds()),
-		attribute.String(AttrDelaySource, string(d.source)),
-		attribute.String(AttrReason, string(d.reason)),
-		attribute.String(AttrCause, retryCause(out)))
-	tc.span.AddEvent(EventRetryScheduled, trace.WithAttributes(attrs...))
-}
-
-// stopped records the decision that ended the call on an answer or a
-// transport failure.
-func (t *telemetry) stopped(tc *telCall, attempt int, out *Outcome, d decision) {
-	if tc == nil {
-		return
-	}
-	tc.final, tc.reason = *out, d.reason
-	switch d.reason {
-	case ReasonSuccess:
-		return
-	case ReasonAcceptedEarlier:
-		tc.span.AddEvent(EventAcceptedEarlier, trace.WithAttributes(acceptedAttrs(out, attempt)...))
-		return
-	}
-	if out.AcceptedEarlier { // some recipients were, others failed
-		tc.span.AddEvent(EventAcceptedEarlier, trace.WithAttributes(acceptedAttrs(out, attempt)...))
-	}
-	attrs := append(outcomeAttrs(out), attribute.Int(AttrAttempt, attempt), attribute.String(AttrReason, string(d.reason)))
-	if d.reason == ReasonDeadline {
-		attrs = append(attrs, attribute.Float64(AttrDelay, d.delay.Seconds()))
-	}
-	tc.span.AddEvent(EventGaveUp, trace.WithAttributes(attrs...))
+		rc.AttemptKey.Int(attempt),
+		rc.DelayKey.Float64(d.delay.Seconds()),
+		rc.DelaySourceKey.String(d.source),
+		rc.ReasonKey.String(string(d.reason)),
+		rc.CauseKey.String(retryCause(out)))
+	tc.span.AddEvent(rc.EventRetryScheduled, trace.WithAttributes(attrs...))
 }
 
 // probed records the outcome of an account circuit's probe request.
@@ -238,7 +206,7 @@ func (t *telemetry) probed(tc *telCall, out *Outcome) {
 	if tc == nil {
 		return
 	}
-	tc.span.AddEvent(EventProbed, trace.WithAttributes(outcomeAttrs(out)...))
+	tc.span.AddEvent(rc.EventProbed, trace.WithAttributes(outcomeAttrs(out)...))
 }
 
 // failedFast records a call that an open circuit stopped.
@@ -247,54 +215,61 @@ func (t *telemetry) failedFast(tc *telCall, e *CircuitOpenError) {
 	if tc == nil {
 		return
 	}
-	attrs := []attribute.KeyValue{attribute.String(AttrScope, string(e.Scope)), attribute.String(AttrClass, e.Class.String())}
+	attrs := []attribute.KeyValue{rc.ScopeKey.String(string(e.Scope)), rc.ClassKey.String(e.Class.String())}
 	if e.Code != 0 {
-		attrs = append(attrs, attribute.Int(AttrCode, e.Code))
+		attrs = append(attrs, rc.CodeKey.Int(e.Code))
 	}
 	if !e.Until.IsZero() {
-		attrs = append(attrs, attribute.String(AttrRetryAt, e.Until.UTC().Format(time.RFC3339Nano)))
+		attrs = append(attrs, rc.RetryAtKey.String(e.Until.UTC().Format(time.RFC3339Nano)))
 	}
-	tc.span.AddEvent(EventFailedFast, trace.WithAttributes(attrs...))
+	if e.Instance != "" {
+		attrs = append(attrs, rc.InstanceKey.String(e.Instance))
+	}
+	tc.span.AddEvent(rc.EventFailedFast, trace.WithAttributes(attrs...))
 }
 
-// circuitChanged records a circuit's state change.
+// circuitChanged records a circuit's state change, on the call's span when
+// a call caused it.
 func (t *telemetry) circuitChanged(tc *telCall, ev CircuitEvent) {
 	t.m.circuit(ev)
 	if tc == nil {
 		return
 	}
-	attrs := []attribute.KeyValue{attribute.String(AttrScope, string(ev.Scope)),
-		attribute.String(AttrFrom, ev.From), attribute.String(AttrTo, ev.To)}
-	if ev.To == "open" {
-		attrs = append(attrs, attribute.String(AttrClass, ev.Class.String()),
-			attribute.String(AttrRetryAt, ev.Until.UTC().Format(time.RFC3339Nano)))
-		if ev.Code != 0 {
-			attrs = append(attrs, attribute.Int(AttrCode, ev.Code))
-		}
-	}
-	tc.span.AddEvent(EventCircuitChanged, trace.WithAttributes(attrs...))
+	tc.span.AddEvent(rc.EventCircuitChanged, trace.WithAttributes(circuitAttrs(ev)...))
 }
 
-// endCall ends the call's span: Error only when the whole call failed.
-func (t *telemetry) endCall(tc *telCall, attempts int, resp *http.Response, err error) {
+// endCall records how the call ended, as final says, and ends its span: an
+// error only when the whole call failed.
+func (t *telemetry) endCall(tc *telCall, f final, err error) {
 	if tc == nil {
 		return
 	}
-	attrs := make([]attribute.KeyValue, 0, 5)
-	attrs = append(attrs, attribute.Int(AttrAttempts, attempts))
+	var out *Outcome
+	if f.last != nil {
+		out = &f.last.out
+		if out.AcceptedEarlier {
+			tc.span.AddEvent(rc.EventAcceptedEarlier, trace.WithAttributes(acceptedAttrs(out, f.attempts)...))
+		}
+		if f.reason != rc.ReasonSuccess && f.reason != rc.ReasonAcceptedEarlier {
+			attrs := append(outcomeAttrs(out), rc.AttemptKey.Int(f.attempts), rc.ReasonKey.String(string(f.reason)))
+			tc.span.AddEvent(rc.EventGaveUp, trace.WithAttributes(attrs...))
+		}
+	}
+	attrs := make([]attribute.KeyValue, 0, 6)
+	attrs = append(attrs, rc.AttemptsKey.Int(f.attempts))
 	switch {
+	case f.failFast != nil && f.last == nil:
+		attrs = append(attrs, semconv.ErrorTypeKey.String(f.failFast.ErrorType()))
+		tc.span.SetStatus(codes.Error, "circuit open")
 	case err != nil:
 		attrs = append(attrs, semconv.ErrorType(err))
-		tc.span.SetStatus(codes.Error, err.Error())
-	case resp != nil && resp.Header.Get(FailFastHeader) != "":
-		attrs = append(attrs, semconv.ErrorTypeKey.String("circuit_open"))
-		tc.span.SetStatus(codes.Error, "circuit open")
-	case tc.reason != "" && tc.final.Class != ClassSuccess:
-		attrs = append(attrs, semconv.ErrorTypeKey.String(tc.final.Class.String()))
-		tc.span.SetStatus(codes.Error, string(tc.reason))
+		tc.span.SetStatus(codes.Error, string(f.reason))
+	case out != nil && out.Class != ClassSuccess:
+		attrs = append(attrs, semconv.ErrorTypeKey.String(out.Class.String()))
+		tc.span.SetStatus(codes.Error, string(f.reason))
 	}
-	if tc.reason != "" {
-		attrs = appendOutcomeAttrs(attrs, &tc.final)
+	if out != nil {
+		attrs = appendOutcomeAttrs(attrs, out)
 	}
 	tc.span.SetAttributes(attrs...)
 	tc.span.End()

@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/resilient-sms/resilient/notificoretest"
+	rc "github.com/resilient-sms/resilient/resilientconv"
 )
 
 type recorder struct {
@@ -45,9 +46,9 @@ func (r *recorder) options() []Option {
 	return []Option{WithTracerProvider(r.tp), WithMeterProvider(r.mp), WithPropagators(propagation.TraceContext{})}
 }
 
-func attr(kvs []attribute.KeyValue, key string) (attribute.Value, bool) {
+func attr(kvs []attribute.KeyValue, key attribute.Key) (attribute.Value, bool) {
 	for _, kv := range kvs {
-		if string(kv.Key) == key {
+		if kv.Key == key {
 			return kv.Value, true
 		}
 	}
@@ -61,7 +62,7 @@ func (r *recorder) metrics(t *testing.T) map[string]metricdata.Aggregation {
 	}
 	out := map[string]metricdata.Aggregation{}
 	for _, sm := range rm.ScopeMetrics {
-		if sm.Scope.Name != ScopeName {
+		if sm.Scope.Name != rc.ScopeName {
 			t.Errorf("scope %q", sm.Scope.Name)
 		}
 		for _, m := range sm.Metrics {
@@ -90,19 +91,19 @@ func TestTraceRetries(t *testing.T) {
 	if call.Name() != "sms.create" || call.SpanKind() != trace.SpanKindInternal || call.Status().Code == codes.Error {
 		t.Errorf("call span %q kind %v status %v", call.Name(), call.SpanKind(), call.Status())
 	}
-	if v, _ := attr(call.Attributes(), AttrAttempts); v.AsInt64() != 3 {
+	if v, _ := attr(call.Attributes(), rc.AttemptsKey); v.AsInt64() != 3 {
 		t.Errorf("attempts attribute %v", v)
 	}
 	for i, s := range spans[:3] {
 		if s.Name() != "PUT" || s.SpanKind() != trace.SpanKindClient || s.Parent().SpanID() != call.SpanContext().SpanID() {
 			t.Errorf("attempt %d: %q kind %v parent %v", i, s.Name(), s.SpanKind(), s.Parent().SpanID())
 		}
-		rc, ok := attr(s.Attributes(), "http.request.resend_count")
-		if (i == 0) == ok || (ok && rc.AsInt64() != int64(i)) {
-			t.Errorf("attempt %d: resend_count %v %v", i, rc, ok)
+		resends, ok := attr(s.Attributes(), "http.request.resend_count")
+		if (i == 0) == ok || (ok && resends.AsInt64() != int64(i)) {
+			t.Errorf("attempt %d: resend_count %v %v", i, resends, ok)
 		}
-		code, _ := attr(s.Attributes(), AttrCode)
-		class, _ := attr(s.Attributes(), AttrClass)
+		code, _ := attr(s.Attributes(), rc.CodeKey)
+		class, _ := attr(s.Attributes(), rc.ClassKey)
 		status, _ := attr(s.Attributes(), "http.response.status_code")
 		if status.AsInt64() != 200 {
 			t.Errorf("attempt %d: status code %v", i, status)
@@ -115,7 +116,7 @@ func TestTraceRetries(t *testing.T) {
 		} else if class.AsString() != "success" || s.Status().Code == codes.Error {
 			t.Errorf("attempt %d: class %v status %v", i, class, s.Status())
 		}
-		for _, k := range []string{"http.request.method", "server.address", "server.port", "url.full"} {
+		for _, k := range []attribute.Key{"http.request.method", "server.address", "server.port", "url.full"} {
 			if _, ok := attr(s.Attributes(), k); !ok {
 				t.Errorf("attempt %d lacks %s", i, k)
 			}
@@ -123,12 +124,12 @@ func TestTraceRetries(t *testing.T) {
 	}
 	var retries int
 	for _, ev := range call.Events() {
-		if ev.Name == EventRetryScheduled {
+		if ev.Name == rc.EventRetryScheduled {
 			retries++
-			d, _ := attr(ev.Attributes, AttrDelay)
-			src, _ := attr(ev.Attributes, AttrDelaySource)
-			reason, _ := attr(ev.Attributes, AttrReason)
-			cause, _ := attr(ev.Attributes, AttrCause)
+			d, _ := attr(ev.Attributes, rc.DelayKey)
+			src, _ := attr(ev.Attributes, rc.DelaySourceKey)
+			reason, _ := attr(ev.Attributes, rc.ReasonKey)
+			cause, _ := attr(ev.Attributes, rc.CauseKey)
 			if d.AsFloat64() <= 0 || src.AsString() != "backoff" || reason.AsString() != "transient" || cause.AsString() != "code_11" {
 				t.Errorf("retry event %v", ev.Attributes)
 			}
@@ -159,8 +160,8 @@ func TestTraceRetries(t *testing.T) {
 	outcomes, _ := m["resilient.outcomes"].(metricdata.Sum[int64])
 	got := map[string]int64{}
 	for _, dp := range outcomes.DataPoints {
-		c, _ := dp.Attributes.Value(AttrClass)
-		code, _ := dp.Attributes.Value(AttrCode)
+		c, _ := dp.Attributes.Value(rc.ClassKey)
+		code, _ := dp.Attributes.Value(rc.CodeKey)
 		got[c.AsString()+"/"+code.AsString()] = dp.Value
 	}
 	if fmt.Sprint(got) != "map[success/0:1 transient/11:2]" {
@@ -205,10 +206,10 @@ func TestTraceFailFast(t *testing.T) {
 	}
 	var found bool
 	for _, ev := range call.Events() {
-		if ev.Name == EventFailedFast {
-			code, _ := attr(ev.Attributes, AttrCode)
-			scope, _ := attr(ev.Attributes, AttrScope)
-			_, hasRetryAt := attr(ev.Attributes, AttrRetryAt)
+		if ev.Name == rc.EventFailedFast {
+			code, _ := attr(ev.Attributes, rc.CodeKey)
+			scope, _ := attr(ev.Attributes, rc.ScopeKey)
+			_, hasRetryAt := attr(ev.Attributes, rc.RetryAtKey)
 			found = code.AsInt64() == 8 && scope.AsString() == "account" && hasRetryAt
 		}
 	}
@@ -231,7 +232,7 @@ func TestTraceFirstCallEvents(t *testing.T) {
 	for _, ev := range call.Events() {
 		names = append(names, ev.Name)
 	}
-	if strings.Join(names, ",") != EventCircuitChanged+","+EventGaveUp {
+	if strings.Join(names, ",") != rc.EventCircuitChanged+","+rc.EventGaveUp {
 		t.Errorf("events %v", names)
 	}
 	if call.Status().Code != codes.Error {
@@ -352,14 +353,14 @@ func TestTraceAcceptedEarlier(t *testing.T) {
 		t.Fatalf("%d spans", len(spans))
 	}
 	second, call := spans[1], spans[2]
-	if class, _ := attr(second.Attributes(), AttrClass); class.AsString() != "success" || second.Status().Code == codes.Error {
+	if class, _ := attr(second.Attributes(), rc.ClassKey); class.AsString() != "success" || second.Status().Code == codes.Error {
 		t.Errorf("resend span: class %v status %v, want a success", class, second.Status())
 	}
 	var found bool
 	for _, ev := range call.Events() {
-		if ev.Name == EventAcceptedEarlier {
-			code, _ := attr(ev.Attributes, AttrCode)
-			n, _ := attr(ev.Attributes, AttrMessages)
+		if ev.Name == rc.EventAcceptedEarlier {
+			code, _ := attr(ev.Attributes, rc.CodeKey)
+			n, _ := attr(ev.Attributes, rc.MessagesKey)
 			found = code.AsInt64() == 23 && n.AsInt64() == 2
 		}
 	}

@@ -10,40 +10,12 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
-)
 
-// Attribute keys the Transport adds to spans, events and metrics beside the
-// HTTP semantic conventions. None of them ever holds a credential, a phone
-// number, a message text or a reference.
-const (
-	AttrCode        = "notificore.code"        // the Notificore API 1.0 code
-	AttrDescription = "notificore.description" // its description, or the API 2.0 message
-	AttrClass       = "notificore.class"       // success, transient, permanent, account
-	AttrOperation   = "notificore.operation"   // e.g. sms.create, balance
-	AttrAttempt     = "resilient.attempt"      // 1-based attempt number
-	AttrAttempts    = "resilient.attempts"     // attempts a call made
-	AttrReason      = "resilient.reason"       // the decision's Reason: transient, attempts, unsafe, ...
-	AttrCause       = "resilient.retry.cause"  // what a retry answers: network, code_N, http_N
-	AttrMessages    = "resilient.messages"     // messages an accepted-earlier finding covers
-	AttrDelay       = "resilient.delay"        // a retry's delay, in seconds
-	AttrDelaySource = "resilient.delay_source" // backoff or retry_after
-	AttrScope       = "resilient.circuit.scope"
-	AttrFrom        = "resilient.circuit.from"
-	AttrTo          = "resilient.circuit.to"
-	AttrRetryAt     = "resilient.circuit.retry_at" // when an open circuit lets a probe through
-)
-
-// Names of the span events on a RoundTrip span.
-const (
-	EventRetryScheduled  = "retry scheduled"
-	EventGaveUp          = "gave up"
-	EventFailedFast      = "failed fast"
-	EventCircuitChanged  = "circuit state changed"
-	EventAcceptedEarlier = "accepted earlier"
-	EventProbed          = "probed" // an account circuit's probe request went in place of the call
+	rc "github.com/resilient-sms/resilient/resilientconv"
 )
 
 // requestAttrs are the semconv attributes every span of a call shares.
@@ -64,20 +36,53 @@ func outcomeAttrs(out *Outcome) []attribute.KeyValue {
 
 // appendOutcomeAttrs appends the class, code and description of an outcome.
 func appendOutcomeAttrs(attrs []attribute.KeyValue, out *Outcome) []attribute.KeyValue {
-	attrs = append(attrs, attribute.String(AttrClass, out.Class.String()))
+	attrs = append(attrs, rc.ClassKey.String(out.Class.String()))
 	if out.Code != 0 {
-		attrs = append(attrs, attribute.Int(AttrCode, out.Code))
+		attrs = append(attrs, rc.CodeKey.Int(out.Code))
 	}
-	if d := out.Description; d != "" && out.Code != 0 {
-		// Only descriptions of API codes: they are Notificore's fixed texts.
-		if known := CodeDescription(out.Code); known != "" {
-			d = known
+	return appendDescription(attrs, out)
+}
+
+// appendDescription appends the outcome's fixed description, if it has
+// one.
+func appendDescription(attrs []attribute.KeyValue, out *Outcome) []attribute.KeyValue {
+	if d := fixedDescription(out); d != "" {
+		attrs = append(attrs, rc.DescriptionKey.String(d))
+	}
+	return attrs
+}
+
+// fixedDescription describes an outcome with fixed text only: the code
+// table's description of its code, a documented API 2.0 message, or the
+// name of its transport failure; never the server's own words, which may
+// echo a phone number.
+func fixedDescription(out *Outcome) string {
+	switch {
+	case out.Code != 0:
+		return CodeDescription(out.Code)
+	case out.Description != "":
+		if _, known := ClassOfMessage(out.Description); known {
+			return normMessage(out.Description)
 		}
-		attrs = append(attrs, attribute.String(AttrDescription, d))
-	} else if d != "" {
-		if _, known := ClassOfMessage(d); known {
-			attrs = append(attrs, attribute.String(AttrDescription, d))
+	case out.Err != nil:
+		return errorType(out)
+	}
+	return ""
+}
+
+// circuitAttrs describe a circuit's change.
+func circuitAttrs(ev CircuitEvent) []attribute.KeyValue {
+	attrs := []attribute.KeyValue{rc.ScopeKey.String(string(ev.Scope)),
+		rc.FromKey.String(ev.From.String()), rc.ToKey.String(ev.To.String())}
+	if ev.To == StateOpen {
+		attrs = append(attrs, rc.ClassKey.String(ev.Class.String()),
+			rc.RetryAtKey.String(ev.Until.UTC().Format(time.RFC3339Nano)))
+		if ev.Code != 0 {
+			attrs = append(attrs, rc.CodeKey.Int(ev.Code))
 		}
+	}
+	if ev.Instance != "" {
+		attrs = append(attrs, rc.InstanceKey.String(ev.Instance))
 	}
 	return attrs
 }
@@ -232,7 +237,11 @@ func acceptedAttrs(out *Outcome, attempt int) []attribute.KeyValue {
 			}
 		}
 	}
-	return []attribute.KeyValue{attribute.Int(AttrAttempt, attempt), attribute.Int(AttrCode, code), attribute.Int(AttrMessages, n)}
+	attrs := []attribute.KeyValue{rc.AttemptKey.Int(attempt), rc.MessagesKey.Int(n)}
+	if code != 0 {
+		attrs = append(attrs, rc.CodeKey.Int(code))
+	}
+	return appendDescription(attrs, out)
 }
 
 // errorType is an attempt's error.type: the status code for HTTP errors,
@@ -250,7 +259,7 @@ func errorType(out *Outcome) string {
 	case out.StatusCode >= 400:
 		return strconv.Itoa(out.StatusCode)
 	case out.Code != 0:
-		return "notificore_" + strconv.Itoa(out.Code)
+		return "notificore_" + codeLabel(out.Code)
 	}
 	return out.Class.String()
 }

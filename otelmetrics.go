@@ -10,6 +10,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
+
+	rc "github.com/resilient-sms/resilient/resilientconv"
 )
 
 // instruments are the Transport's metrics. Their attributes are bounded:
@@ -28,23 +30,23 @@ type instruments struct {
 // outcome counter sees: their number is bounded by the code table.
 type outcomeSets struct {
 	mu sync.RWMutex
-	m  map[outcomeKey]metric.AddOption
+	m  map[outcomeSetKey]metric.AddOption
 }
 
-type outcomeKey struct {
+type outcomeSetKey struct {
 	class Class
 	code  string
 }
 
 func (s *outcomeSets) outcome(c Class, code int) metric.AddOption {
-	k := outcomeKey{c, codeLabel(code)}
+	k := outcomeSetKey{c, codeLabel(code)}
 	s.mu.RLock()
 	opt, ok := s.m[k]
 	s.mu.RUnlock()
 	if ok {
 		return opt
 	}
-	opt = metric.WithAttributeSet(attribute.NewSet(attribute.String(AttrClass, c.String()), attribute.String(AttrCode, k.code)))
+	opt = metric.WithAttributeSet(attribute.NewSet(rc.ClassKey.String(c.String()), rc.CodeKey.String(k.code)))
 	s.mu.Lock()
 	s.m[k] = opt
 	s.mu.Unlock()
@@ -52,7 +54,7 @@ func (s *outcomeSets) outcome(c Class, code int) metric.AddOption {
 }
 
 func newInstruments(m metric.Meter) instruments {
-	in := instruments{sets: &outcomeSets{m: map[outcomeKey]metric.AddOption{}}}
+	in := instruments{sets: &outcomeSets{m: map[outcomeSetKey]metric.AddOption{}}}
 	in.duration, _ = m.Float64Histogram("http.client.request.duration",
 		metric.WithUnit("s"), metric.WithDescription("Duration of HTTP client requests."),
 		metric.WithExplicitBucketBoundaries(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10))
@@ -98,7 +100,7 @@ func (in *instruments) retry(out *Outcome, d decision) {
 	ctx := context.Background()
 	if in.retries.Enabled(ctx) {
 		in.retries.Add(ctx, 1, metric.WithAttributes(
-			attribute.String(AttrCause, retryCauseLabel(out)), attribute.String(AttrDelaySource, string(d.source))))
+			rc.CauseKey.String(retryCauseLabel(out)), rc.DelaySourceKey.String(d.source)))
 	}
 }
 
@@ -113,7 +115,7 @@ func retryCauseLabel(out *Outcome) string {
 func (in *instruments) failFast(e *CircuitOpenError) {
 	ctx := context.Background()
 	if in.fails.Enabled(ctx) {
-		in.fails.Add(ctx, 1, metric.WithAttributes(attribute.String(AttrScope, string(e.Scope))))
+		in.fails.Add(ctx, 1, metric.WithAttributes(rc.ScopeKey.String(string(e.Scope))))
 	}
 }
 
@@ -124,12 +126,12 @@ func (in *instruments) circuit(ev CircuitEvent) {
 	}
 	var delta int64
 	switch {
-	case ev.From == "closed":
+	case ev.From == StateClosed:
 		delta = 1
-	case ev.To == "closed":
+	case ev.To == StateClosed:
 		delta = -1
 	}
 	if delta != 0 {
-		in.open.Add(ctx, delta, metric.WithAttributes(attribute.String(AttrScope, string(ev.Scope))))
+		in.open.Add(ctx, delta, metric.WithAttributes(rc.ScopeKey.String(string(ev.Scope))))
 	}
 }

@@ -75,6 +75,15 @@ type Rule struct {
 	// OpenFor is how long an account-level outcome keeps the account's
 	// circuit open; 0 means the default for its code.
 	OpenFor time.Duration
+	// Duplicate marks what the rule matches as the server's refusal of a
+	// copy of something it already holds: a client reference it knows
+	// (codes 23, 43 and 63, a rejected API 2.0 reference_id) or a request
+	// it received moments ago (API 2.0's 429 "Too many duplicate request
+	// detected"), which are the default duplicates. Answering a resend of a
+	// call whose earlier attempt may have been processed, a duplicate means
+	// that attempt was accepted: a success, rewritten as AcceptedEarlierHeader
+	// describes. Otherwise Class applies.
+	Duplicate bool
 }
 
 // Policy defaults.
@@ -173,81 +182,4 @@ func (b Backoff) newBackOff() *backoff.ExponentialBackOff {
 	}
 	bo.Reset()
 	return bo
-}
-
-// Reason says why a call stopped or retried; it is the reason attribute of
-// the decisions the Transport traces.
-type Reason string
-
-// The reasons of a decision.
-const (
-	ReasonSuccess         Reason = "success"          // the answer was a success
-	ReasonAcceptedEarlier Reason = "accepted_earlier" // a resend found the earlier attempt accepted
-	ReasonPermanent       Reason = "permanent"        // a permanent failure: resending cannot help
-	ReasonAccount         Reason = "account"          // an account-level failure
-	ReasonTransient       Reason = "transient"        // a transient failure, retried
-	ReasonAttempts        Reason = "attempts"         // the attempts allowed are used up
-	ReasonUnsafe          Reason = "unsafe"           // resending could send a message twice
-	ReasonDeadline        Reason = "deadline"         // the wait would pass the context's deadline
-	ReasonBudget          Reason = "budget"           // the host's retry budget is spent
-	ReasonCircuitOpen     Reason = "circuit_open"     // a circuit opened during the call
-	ReasonCanceled        Reason = "canceled"         // the caller's context ended
-)
-
-// DelaySource says where a retry's delay came from.
-type DelaySource string
-
-// The sources of a retry delay.
-const (
-	SourceBackoff    DelaySource = "backoff"     // the exponential back-off
-	SourceRetryAfter DelaySource = "retry_after" // the server's Retry-After
-)
-
-// decision is what decide chose for one attempt's outcome.
-type decision struct {
-	retry  bool
-	delay  time.Duration
-	source DelaySource
-	reason Reason
-}
-
-// decideInput is everything decide looks at.
-type decideInput struct {
-	out        *Outcome
-	rule       Rule          // the effective rule of the outcome
-	attempt    int           // attempts made so far, 1-based
-	resendSafe bool          // the body can be replayed and a resend cannot send a message twice
-	backoff    time.Duration // the back-off generator's next delay
-	maxRA      time.Duration // Policy.MaxRetryAfter
-	timeLeft   time.Duration // until the context's deadline; negative: none
-}
-
-// decide is the pure decision step: from an attempt's outcome and the
-// call's state it chooses to return or to retry after a delay.
-func decide(in decideInput) decision {
-	o := in.out
-	switch {
-	case o.Canceled:
-		return decision{reason: ReasonCanceled}
-	case o.Class == ClassSuccess && o.AcceptedEarlier:
-		return decision{reason: ReasonAcceptedEarlier}
-	case o.Class == ClassSuccess:
-		return decision{reason: ReasonSuccess}
-	case o.Class == ClassPermanent:
-		return decision{reason: ReasonPermanent}
-	case o.Class == ClassAccount:
-		return decision{reason: ReasonAccount}
-	case in.attempt >= in.rule.MaxAttempts:
-		return decision{reason: ReasonAttempts}
-	case !in.resendSafe:
-		return decision{reason: ReasonUnsafe}
-	}
-	d := decision{retry: true, delay: in.backoff, source: SourceBackoff, reason: ReasonTransient}
-	if ra := min(o.RetryAfter, in.maxRA); ra > d.delay {
-		d.delay, d.source = ra, SourceRetryAfter
-	}
-	if in.timeLeft >= 0 && d.delay >= in.timeLeft {
-		return decision{delay: d.delay, source: d.source, reason: ReasonDeadline}
-	}
-	return d
 }

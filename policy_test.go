@@ -3,6 +3,8 @@ package resilient
 import (
 	"testing"
 	"time"
+
+	rc "github.com/resilient-sms/resilient/resilientconv"
 )
 
 func TestPolicyDefaults(t *testing.T) {
@@ -56,25 +58,25 @@ func TestDecide(t *testing.T) {
 		backoff    time.Duration
 		timeLeft   time.Duration
 		wantRetry  bool
-		wantReason Reason
+		wantReason rc.Reason
 		wantDelay  time.Duration
-		wantSource DelaySource
+		wantSource string
 	}{
-		{"success", &Outcome{}, 1, true, time.Second, -1, false, ReasonSuccess, 0, ""},
-		{"accepted earlier", &Outcome{AcceptedEarlier: true}, 2, true, time.Second, -1, false, ReasonAcceptedEarlier, 0, ""},
-		{"permanent", &Outcome{Class: ClassPermanent, Code: 21}, 1, true, time.Second, -1, false, ReasonPermanent, 0, ""},
-		{"account", &Outcome{Class: ClassAccount, Code: 8}, 1, true, time.Second, -1, false, ReasonAccount, 0, ""},
-		{"canceled", tr(func(o *Outcome) { o.Canceled = true }), 1, true, time.Second, -1, false, ReasonCanceled, 0, ""},
-		{"body not replayable", tr(nil), 1, false, time.Second, -1, false, ReasonUnsafe, 0, ""},
-		{"transient retries", tr(nil), 1, true, time.Second, -1, true, ReasonTransient, time.Second, SourceBackoff},
-		{"last attempt", tr(nil), 4, true, time.Second, -1, false, ReasonAttempts, 0, ""},
-		{"ambiguous unsafe", tr(func(o *Outcome) { o.Ambiguous = true }), 1, false, time.Second, -1, false, ReasonUnsafe, 0, ""},
-		{"ambiguous safe", tr(func(o *Outcome) { o.Ambiguous = true }), 1, true, time.Second, -1, true, ReasonTransient, time.Second, SourceBackoff},
-		{"retry-after longer", tr(func(o *Outcome) { o.RetryAfter = 5 * time.Second }), 1, true, time.Second, -1, true, ReasonTransient, 5 * time.Second, SourceRetryAfter},
-		{"retry-after shorter", tr(func(o *Outcome) { o.RetryAfter = time.Millisecond }), 1, true, time.Second, -1, true, ReasonTransient, time.Second, SourceBackoff},
-		{"retry-after capped", tr(func(o *Outcome) { o.RetryAfter = time.Hour }), 1, true, time.Second, -1, true, ReasonTransient, time.Minute, SourceRetryAfter},
-		{"deadline", tr(func(o *Outcome) { o.RetryAfter = 5 * time.Second }), 1, true, time.Second, 4 * time.Second, false, ReasonDeadline, 5 * time.Second, SourceRetryAfter},
-		{"deadline room", tr(nil), 1, true, time.Second, 2 * time.Second, true, ReasonTransient, time.Second, SourceBackoff},
+		{"success", &Outcome{}, 1, true, time.Second, -1, false, rc.ReasonSuccess, 0, ""},
+		{"accepted earlier", &Outcome{AcceptedEarlier: true}, 2, true, time.Second, -1, false, rc.ReasonAcceptedEarlier, 0, ""},
+		{"permanent", &Outcome{Class: ClassPermanent, Code: 21}, 1, true, time.Second, -1, false, rc.ReasonPermanent, 0, ""},
+		{"account", &Outcome{Class: ClassAccount, Code: 8}, 1, true, time.Second, -1, false, rc.ReasonAccount, 0, ""},
+		{"canceled", tr(func(o *Outcome) { o.Canceled = true }), 1, true, time.Second, -1, false, rc.ReasonCanceled, 0, ""},
+		{"body not replayable", tr(nil), 1, false, time.Second, -1, false, rc.ReasonUnsafe, 0, ""},
+		{"transient retries", tr(nil), 1, true, time.Second, -1, true, rc.ReasonTransient, time.Second, rc.DelayBackoff},
+		{"last attempt", tr(nil), 4, true, time.Second, -1, false, rc.ReasonAttempts, 0, ""},
+		{"ambiguous unsafe", tr(func(o *Outcome) { o.Ambiguous = true }), 1, false, time.Second, -1, false, rc.ReasonUnsafe, 0, ""},
+		{"ambiguous safe", tr(func(o *Outcome) { o.Ambiguous = true }), 1, true, time.Second, -1, true, rc.ReasonTransient, time.Second, rc.DelayBackoff},
+		{"retry-after longer", tr(func(o *Outcome) { o.RetryAfter = 5 * time.Second }), 1, true, time.Second, -1, true, rc.ReasonTransient, 5 * time.Second, rc.DelayRetryAfter},
+		{"retry-after shorter", tr(func(o *Outcome) { o.RetryAfter = time.Millisecond }), 1, true, time.Second, -1, true, rc.ReasonTransient, time.Second, rc.DelayBackoff},
+		{"retry-after capped", tr(func(o *Outcome) { o.RetryAfter = time.Hour }), 1, true, time.Second, -1, true, rc.ReasonTransient, time.Minute, rc.DelayRetryAfter},
+		{"deadline", tr(func(o *Outcome) { o.RetryAfter = 5 * time.Second }), 1, true, time.Second, 4 * time.Second, false, rc.ReasonDeadline, 5 * time.Second, rc.DelayRetryAfter},
+		{"deadline room", tr(nil), 1, true, time.Second, 2 * time.Second, true, rc.ReasonTransient, time.Second, rc.DelayBackoff},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,9 +90,9 @@ func TestDecide(t *testing.T) {
 }
 
 func TestBudget(t *testing.T) {
-	bs := budgets{cfg: RetryBudget{Ratio: 0.25, Burst: 2}}
-	b := bs.get("h")
-	if bs.get("h") != b {
+	cs := newCircuits(circuitConfig{}, RetryBudget{Ratio: 0.25, Burst: 2}, nil, realClock{})
+	b := &cs.host("h").budget
+	if &cs.host("h").budget != b {
 		t.Fatal("budget not shared per host")
 	}
 	steps := []struct {
@@ -105,8 +107,12 @@ func TestBudget(t *testing.T) {
 			t.Errorf("step %d: withdraw = %v, want %v", i, got, s.want)
 		}
 	}
-	if (&budgets{cfg: RetryBudget{Ratio: -1}}).get("h") != nil {
-		t.Error("disabled budget should be nil")
+	var off budget
+	off.init(RetryBudget{Ratio: -1})
+	for i := range 100 {
+		if !off.withdraw() {
+			t.Fatalf("disabled budget refused retry %d", i)
+		}
 	}
 }
 

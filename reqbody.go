@@ -2,6 +2,7 @@ package resilient
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 )
@@ -12,6 +13,7 @@ import (
 type bodySource struct {
 	req        *http.Request
 	first      io.ReadCloser // the first attempt's body; nil when none
+	sent       bool          // first went to an attempt, which closes it
 	buf        []byte        // the buffered body when GetBody is nil
 	buffered   bool
 	replayable bool // every attempt can get the same bytes
@@ -19,9 +21,9 @@ type bodySource struct {
 
 // newBodySource prepares req's body for resending. A body without GetBody is
 // buffered up to limit bytes; a larger one is sent once, unbuffered, and the
-// request is never resent. It fails only when reading the body fails, and
-// then it has closed the body, as RoundTrip must.
-func newBodySource(req *http.Request, limit int64) (bodySource, error) {
+// request is never resent. It fails only when reading the body fails or ctx
+// ends first, and then it has closed the body, as RoundTrip must.
+func newBodySource(ctx context.Context, req *http.Request, limit int64) (bodySource, error) {
 	b := bodySource{req: req, replayable: true}
 	switch {
 	case req.Body == nil || req.Body == http.NoBody:
@@ -30,7 +32,7 @@ func newBodySource(req *http.Request, limit int64) (bodySource, error) {
 		b.first = req.Body
 		return b, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
+	data, err := readUpTo(ctx, req.Body, limit+1)
 	if err != nil {
 		req.Body.Close()
 		return b, err
@@ -73,6 +75,7 @@ func (b *bodySource) open(attempt int) (io.ReadCloser, error) {
 	case b.buffered:
 		return io.NopCloser(bytes.NewReader(b.buf)), nil
 	case attempt == 1:
+		b.sent = true
 		return b.first, nil
 	case b.first == nil:
 		return nil, nil
@@ -101,9 +104,35 @@ func (b *bodySource) bytes(limit int64) ([]byte, bool) {
 	return data, true
 }
 
-// close closes the original body when no attempt will send it.
+// close closes the original body when no attempt sent it.
 func (b *bodySource) close() {
-	if b.first != nil {
+	if b.first != nil && !b.sent {
+		b.sent = true
 		b.first.Close()
+	}
+}
+
+// readUpTo reads at most n bytes of r, giving up when ctx ends first: a
+// stalled body (an io.Pipe whose writer waits) must not hold a call past its
+// context. The read runs on a goroutine of its own, which ends when r
+// returns; the caller closes r on failure, which unblocks a pipe.
+func readUpTo(ctx context.Context, r io.Reader, n int64) ([]byte, error) {
+	if ctx.Done() == nil {
+		return io.ReadAll(io.LimitReader(r, n))
+	}
+	type read struct {
+		data []byte
+		err  error
+	}
+	done := make(chan read, 1)
+	go func() {
+		data, err := io.ReadAll(io.LimitReader(r, n))
+		done <- read{data, err}
+	}()
+	select {
+	case rd := <-done:
+		return rd.data, rd.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 }

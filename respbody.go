@@ -2,6 +2,7 @@ package resilient
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 )
@@ -18,6 +19,7 @@ type responseBody struct {
 	rest    io.ReadCloser // unread remainder of an oversized body; nil when read whole
 	err     error         // read error after the bytes; nil means io.EOF
 	outcome Outcome
+	ctx     outcomeContext // the context of the final answer's Request
 }
 
 func (b *responseBody) Read(p []byte) (int, error) {
@@ -40,13 +42,20 @@ func (b *responseBody) Close() error {
 	return nil
 }
 
+// bytes returns the body as read, when it was read whole.
+func (b *responseBody) bytes() []byte {
+	data := make([]byte, b.r.Size())
+	b.r.ReadAt(data, 0)
+	return data
+}
+
 // readBody reads resp's body up to limit bytes to classify it and puts rb,
 // filled with them, in its place. It reports the bytes, whether they are not
-// the whole body (too large, or the read failed), and the read error; rb is
-// nil when the response has no body.
+// the whole body (too large, or the read failed), and the read error.
 func readBody(resp *http.Response, limit int64, rb *responseBody) (_ *responseBody, data []byte, partial bool, err error) {
 	if resp.Body == nil || resp.Body == http.NoBody {
-		return nil, nil, false, nil
+		resp.Body = rb
+		return rb, nil, false, nil
 	}
 	if resp.ContentLength > limit {
 		rb.rest = resp.Body
@@ -96,15 +105,49 @@ func discard(resp *http.Response) {
 	resp.Body.Close()
 }
 
+// outcomeKey is the context key under which the Transport leaves a final
+// answer's body, so that OutcomeOf finds it through wrapped bodies.
+type outcomeKey struct{}
+
+// outcomeContext is a request's context that also answers outcomeKey.
+type outcomeContext struct {
+	context.Context
+	rb *responseBody
+}
+
+func (c *outcomeContext) Value(key any) any {
+	if key == (outcomeKey{}) {
+		return c.rb
+	}
+	return c.Context.Value(key)
+}
+
+// setOutcome makes the classification of the final answer reachable from
+// resp.Request, whose context carries it.
+func setOutcome(resp *http.Response, req *http.Request, rb *responseBody) {
+	if resp.Request != nil {
+		req = resp.Request
+	}
+	rb.ctx = outcomeContext{Context: req.Context(), rb: rb}
+	resp.Request = req.WithContext(&rb.ctx)
+}
+
 // OutcomeOf returns the classification of the attempt whose response the
-// Transport handed back, and false when resp did not come from a Transport
-// or had no body.
+// Transport handed back (after any rule and the accepted-earlier finding),
+// also when an http.Client with a Timeout or a middleware wrapped its body,
+// and for the answers of WithFailFastAnswers. It reports false when resp
+// did not come from a Transport.
 func OutcomeOf(resp *http.Response) (Outcome, bool) {
 	if resp == nil {
 		return Outcome{}, false
 	}
 	if rb, ok := resp.Body.(*responseBody); ok {
 		return rb.outcome, true
+	}
+	if resp.Request != nil {
+		if rb, ok := resp.Request.Context().Value(outcomeKey{}).(*responseBody); ok {
+			return rb.outcome, true
+		}
 	}
 	return Outcome{}, false
 }

@@ -1,5 +1,7 @@
 package resilient
 
+import "net/http"
+
 // ruleSet holds a Transport's rules with every zero field already filled
 // from the Policy, so lookups never allocate or merge.
 type ruleSet struct {
@@ -47,25 +49,44 @@ func (rs *ruleSet) finish(p Policy) {
 }
 
 // forCode returns the rule of an API 1.0 code: its own rule, else the rule of
-// its default class, else the Policy's numbers with the default class.
+// its default class (a duplicate for 23, 43 and 63).
 func (rs *ruleSet) forCode(code int) Rule {
 	if r, ok := rs.codes[code]; ok {
 		return r
 	}
-	return rs.forClass(ClassOf(code))
+	r := rs.forClass(ClassOf(code))
+	r.Duplicate = isDuplicateReference(code)
+	return r
 }
 
-// forMessage returns the rule of an API 2.0 message, falling back to the
-// status when the message is unknown.
-func (rs *ruleSet) forMessage(msg string, status int) Rule {
-	key := normMessage(msg)
-	if r, ok := rs.messages[key]; ok {
-		return r
+// forAPI2 returns the deciding message of an API 2.0 error answer and its
+// rule: the first of its messages that a message rule names, else, on 422,
+// a rejected known reference_id (a duplicate), else the first documented message,
+// else the status with the first message.
+func (rs *ruleSet) forAPI2(a *api2Answer, status int) (string, Rule) {
+	for _, m := range a.messages {
+		if r, ok := rs.messages[normMessage(m)]; ok {
+			return m, r
+		}
 	}
-	if c, ok := apiMessages[key]; ok {
-		return rs.forClass(c)
+	first := ""
+	if len(a.messages) > 0 {
+		first = a.messages[0]
 	}
-	return rs.forStatus(status)
+	if status == http.StatusUnprocessableEntity && a.duplicateReferenceID() {
+		r := rs.forClass(ClassPermanent)
+		r.Duplicate = true
+		return first, r
+	}
+	for _, m := range a.messages {
+		key := normMessage(m)
+		if c, ok := apiMessages[key]; ok {
+			r := rs.forClass(c)
+			r.Duplicate = isDuplicateMessage(key)
+			return m, r
+		}
+	}
+	return first, rs.forStatus(status)
 }
 
 // forStatus returns the rule of an HTTP status that carried no code.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 )
 
 type idempotentKey struct{}
@@ -30,34 +31,41 @@ func idempotentMethod(m string) bool {
 	return false
 }
 
-// everyMessageReferenced reports whether a create body names a client
-// reference for every message it sends: every JSON object in it that has an
-// "msisdn" (a single SMS, each of "phones", each Viber "to" recipient, each
-// Number Verifier item) also has a non-empty "reference", and there is at
-// least one. Such a request can be resent safely: the API rejects a second
-// message with a known reference (codes 23, 43, 63).
+// everyMessageReferenced reports whether a create body names a client ID
+// for every message it sends, and sends at least one: every API 1.0
+// recipient object (one with an "msisdn": a single SMS, each of "phones",
+// each Viber "to", each Number Verifier item) has a non-empty "reference",
+// and every API 2.0 recipient (an object with a "number", as in "phones" and
+// messages/send's "phone", or with a plain "phone", as in send-individual's
+// "messages") has a non-empty "reference_id". A list of bare numbers, an OTP
+// "recipient" and a send to groups name no client ID. Such a request can be
+// resent safely: the API rejects a second message with a known reference
+// (codes 23, 43, 63; API 2.0: a rejected reference_id).
 func everyMessageReferenced(body []byte) bool {
 	var v any
 	if json.Unmarshal(body, &v) != nil {
 		return false
 	}
-	n, ok := countReferenced(v)
+	n, ok := countReferenced(v, "")
 	return ok && n > 0
 }
 
-// countReferenced walks v, counting recipient objects; ok is false when one
-// lacks a reference.
-func countReferenced(v any) (n int, ok bool) {
+// countReferenced walks v, found under key, counting recipients; ok is
+// false when one lacks a client ID.
+func countReferenced(v any, key string) (n int, ok bool) {
 	switch v := v.(type) {
 	case map[string]any:
-		if _, isRecipient := v["msisdn"]; isRecipient {
-			if !nonEmpty(v["reference"]) {
+		if ref, isRecipient := recipientRef(v); isRecipient {
+			if !nonEmpty(v[ref]) {
 				return 0, false
 			}
 			n++
 		}
-		for _, child := range v {
-			m, ok := countReferenced(child)
+		if _, otp := v["recipient"]; otp {
+			return 0, false
+		}
+		for k, child := range v {
+			m, ok := countReferenced(child, k)
 			if !ok {
 				return 0, false
 			}
@@ -65,7 +73,12 @@ func countReferenced(v any) (n int, ok bool) {
 		}
 	case []any:
 		for _, child := range v {
-			m, ok := countReferenced(child)
+			if key == "phones" || key == "to" {
+				if _, isObject := child.(map[string]any); !isObject {
+					return 0, false // a bare number
+				}
+			}
+			m, ok := countReferenced(child, key)
 			if !ok {
 				return 0, false
 			}
@@ -73,6 +86,22 @@ func countReferenced(v any) (n int, ok bool) {
 		}
 	}
 	return n, true
+}
+
+// recipientRef reports whether object v is a recipient, and the key of its
+// client ID.
+func recipientRef(v map[string]any) (string, bool) {
+	if _, ok := v["msisdn"]; ok {
+		return "reference", true
+	}
+	if _, ok := v["number"]; ok {
+		return "reference_id", true
+	}
+	switch v["phone"].(type) {
+	case string, float64:
+		return "reference_id", true
+	}
+	return "", false
 }
 
 func nonEmpty(v any) bool {
@@ -84,3 +113,7 @@ func nonEmpty(v any) bool {
 	}
 	return false
 }
+
+// isOTP reports whether path is API 2.0's one-time-password send, which has
+// no client ID: resending it sends a second code.
+func isOTP(path string) bool { return strings.Contains(path, "/2fa/") }

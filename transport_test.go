@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/resilient-sms/resilient/notificoretest"
+	rc "github.com/resilient-sms/resilient/resilientconv"
 )
 
 const (
@@ -139,7 +140,7 @@ func TestCancelDuringBackoff(t *testing.T) {
 		t.Errorf("error %v, want context.Canceled", err)
 	}
 	var e *Error
-	if !errors.As(err, &e) || e.Reason != ReasonCanceled || e.Attempts != 1 || e.Outcome.Code != 11 {
+	if !errors.As(err, &e) || e.Reason != rc.ReasonCanceled || e.Attempts != 1 || e.Outcome.Code != 11 {
 		t.Errorf("error %#v, want *Error with reason canceled after 1 attempt", e)
 	}
 }
@@ -169,7 +170,7 @@ func TestResetAfterProcessing(t *testing.T) {
 			}
 			if err != nil {
 				var e *Error
-				if !errors.As(err, &e) || e.Reason != ReasonUnsafe || !e.Outcome.Ambiguous {
+				if !errors.As(err, &e) || e.Reason != rc.ReasonUnsafe || !e.Outcome.Ambiguous {
 					t.Errorf("error %v, want *Error with reason unsafe", err)
 				}
 				return
@@ -373,7 +374,7 @@ func TestAPIErrors(t *testing.T) {
 		t.Fatal("got a response and an error")
 	}
 	var e *Error
-	if !errors.As(err, &e) || e.Outcome.Code != 21 || e.Reason != ReasonPermanent || !strings.Contains(string(e.Body), "21") {
+	if !errors.As(err, &e) || e.Outcome.Code != 21 || e.Reason != rc.ReasonPermanent || !strings.Contains(string(e.Body), "21") {
 		t.Fatalf("error %v, want *Error for code 21", err)
 	}
 	if !strings.Contains(e.Error(), "notificore error 21") {
@@ -394,7 +395,7 @@ func TestNeverSentIsResent(t *testing.T) {
 		t.Fatalf("resp %v err %v, want an error only", resp, err)
 	}
 	var e *Error
-	if !errors.As(err, &e) || e.Attempts != 2 || e.Reason != ReasonAttempts || e.Outcome.Ambiguous {
+	if !errors.As(err, &e) || e.Attempts != 2 || e.Reason != rc.ReasonAttempts || e.Outcome.Ambiguous {
 		t.Errorf("error %#v", e)
 	}
 }

@@ -21,9 +21,9 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/resilient-sms/resilient"
 	"github.com/resilient-sms/resilient/examples/internal/jaegertest"
 	"github.com/resilient-sms/resilient/examples/internal/scenario"
+	"github.com/resilient-sms/resilient/resilientconv"
 )
 
 func TestMain(m *testing.M) {
@@ -88,7 +88,7 @@ func TestJaeger(t *testing.T) {
 	t.Run("code 11 twice", func(t *testing.T) {
 		st := step("sms: code 11 twice")
 		rt := st.call
-		wantTags(t, rt, map[string]any{"notificore.operation": "sms.create", resilient.AttrAttempts: int64(3)})
+		wantTags(t, rt, map[string]any{"notificore.operation": "sms.create", string(resilientconv.AttemptsKey): int64(3)})
 		noTag(t, rt, "error")
 		if rt.OperationName != "sms.create" {
 			t.Errorf("RoundTrip span %q, want sms.create", rt.OperationName)
@@ -97,7 +97,7 @@ func TestJaeger(t *testing.T) {
 			t.Fatalf("%d attempt spans, want 3", len(st.attempts))
 		}
 		for i, a := range st.attempts {
-			wantTags(t, a, map[string]any{resilient.AttrAttempt: int64(i + 1), "http.request.method": "PUT"})
+			wantTags(t, a, map[string]any{string(resilientconv.AttemptKey): int64(i + 1), "http.request.method": "PUT"})
 			if a.OperationName != "PUT" {
 				t.Errorf("attempt %d: operation %q, want PUT", i+1, a.OperationName)
 			}
@@ -109,25 +109,25 @@ func TestJaeger(t *testing.T) {
 		}
 		for _, a := range st.attempts[:2] {
 			wantTags(t, a, map[string]any{
-				resilient.AttrCode: int64(11), resilient.AttrClass: "transient",
+				string(resilientconv.CodeKey): int64(11), string(resilientconv.ClassKey): "transient",
 				"error": true, "otel.status_code": "ERROR", "error.type": "notificore_11",
 			})
 		}
-		wantTags(t, st.attempts[2], map[string]any{resilient.AttrClass: "success", "http.response.status_code": int64(200)})
+		wantTags(t, st.attempts[2], map[string]any{string(resilientconv.ClassKey): "success", "http.response.status_code": int64(200)})
 		noTag(t, st.attempts[2], "error")
-		noTag(t, st.attempts[2], resilient.AttrCode)
+		noTag(t, st.attempts[2], string(resilientconv.CodeKey))
 
-		retries := logs(rt, resilient.EventRetryScheduled)
+		retries := logs(rt, resilientconv.EventRetryScheduled)
 		if len(retries) != 2 {
-			t.Fatalf("%d %q logs, want 2: %v", len(retries), resilient.EventRetryScheduled, rt.Logs)
+			t.Fatalf("%d %q logs, want 2: %v", len(retries), resilientconv.EventRetryScheduled, rt.Logs)
 		}
 		for i, f := range retries {
 			wantFields(t, f, map[string]any{
-				resilient.AttrAttempt: int64(i + 1), resilient.AttrCause: "code_11", resilient.AttrCode: int64(11),
-				resilient.AttrClass: "transient", resilient.AttrDelaySource: "backoff",
+				string(resilientconv.AttemptKey): int64(i + 1), string(resilientconv.CauseKey): "code_11", string(resilientconv.CodeKey): int64(11),
+				string(resilientconv.ClassKey): "transient", string(resilientconv.DelaySourceKey): "backoff",
 			})
-			if d, ok := f[resilient.AttrDelay].(float64); !ok || d <= 0 {
-				t.Errorf("retry %d: %s = %v, want a positive number of seconds", i+1, resilient.AttrDelay, f[resilient.AttrDelay])
+			if d, ok := f[string(resilientconv.DelayKey)].(float64); !ok || d <= 0 {
+				t.Errorf("retry %d: %s = %v, want a positive number of seconds", i+1, string(resilientconv.DelayKey), f[string(resilientconv.DelayKey)])
 			}
 		}
 		if n := len(rt.Logs); n != 2 {
@@ -145,34 +145,34 @@ func TestJaeger(t *testing.T) {
 			if len(st.attempts) != 0 {
 				t.Errorf("%s: %d attempt spans, want none", name, len(st.attempts))
 			}
-			wantTags(t, rt, map[string]any{"error": true, "error.type": "circuit_open", resilient.AttrAttempts: int64(0)})
-			ff := logs(rt, resilient.EventFailedFast)
+			wantTags(t, rt, map[string]any{"error": true, "error.type": "circuit_open", string(resilientconv.AttemptsKey): int64(0)})
+			ff := logs(rt, resilientconv.EventFailedFast)
 			if len(ff) != 1 {
-				t.Fatalf("%s: %d %q logs, want 1: %v", name, len(ff), resilient.EventFailedFast, rt.Logs)
+				t.Fatalf("%s: %d %q logs, want 1: %v", name, len(ff), resilientconv.EventFailedFast, rt.Logs)
 			}
 			wantFields(t, ff[0], map[string]any{
-				resilient.AttrCode: int64(8), resilient.AttrClass: "account", resilient.AttrScope: "account",
+				string(resilientconv.CodeKey): int64(8), string(resilientconv.ClassKey): "account", string(resilientconv.ScopeKey): "account",
 			})
-			if _, err := time.Parse(time.RFC3339Nano, fmt.Sprint(ff[0][resilient.AttrRetryAt])); err != nil {
-				t.Errorf("%s: %s: %v", name, resilient.AttrRetryAt, err)
+			if _, err := time.Parse(time.RFC3339Nano, fmt.Sprint(ff[0][string(resilientconv.RetryAtKey)])); err != nil {
+				t.Errorf("%s: %s: %v", name, string(resilientconv.RetryAtKey), err)
 			}
 		}
 	})
 
 	t.Run("circuit opens", func(t *testing.T) {
 		st := step("sms (low account): no funds")
-		wantTags(t, st.call, map[string]any{"error": true, resilient.AttrCode: int64(8), resilient.AttrClass: "account"})
-		ch := logs(st.call, resilient.EventCircuitChanged)
+		wantTags(t, st.call, map[string]any{"error": true, string(resilientconv.CodeKey): int64(8), string(resilientconv.ClassKey): "account"})
+		ch := logs(st.call, resilientconv.EventCircuitChanged)
 		if len(ch) != 1 {
-			t.Fatalf("%d %q logs, want 1: %v", len(ch), resilient.EventCircuitChanged, st.call.Logs)
+			t.Fatalf("%d %q logs, want 1: %v", len(ch), resilientconv.EventCircuitChanged, st.call.Logs)
 		}
 		wantFields(t, ch[0], map[string]any{
-			resilient.AttrScope: "account", resilient.AttrFrom: "closed", resilient.AttrTo: "open", resilient.AttrCode: int64(8),
+			string(resilientconv.ScopeKey): "account", string(resilientconv.FromKey): "closed", string(resilientconv.ToKey): "open", string(resilientconv.CodeKey): int64(8),
 		})
-		if g := logs(st.call, resilient.EventGaveUp); len(g) != 1 {
-			t.Errorf("%d %q logs, want 1", len(g), resilient.EventGaveUp)
+		if g := logs(st.call, resilientconv.EventGaveUp); len(g) != 1 {
+			t.Errorf("%d %q logs, want 1", len(g), resilientconv.EventGaveUp)
 		} else {
-			wantFields(t, g[0], map[string]any{resilient.AttrReason: "account", resilient.AttrAttempt: int64(1)})
+			wantFields(t, g[0], map[string]any{string(resilientconv.ReasonKey): "account", string(resilientconv.AttemptKey): int64(1)})
 		}
 	})
 
@@ -181,16 +181,16 @@ func TestJaeger(t *testing.T) {
 		if len(st.attempts) != 2 {
 			t.Fatalf("%d attempt spans, want 2", len(st.attempts))
 		}
-		if r := logs(st.call, resilient.EventRetryScheduled); len(r) != 1 {
-			t.Errorf("%d %q logs, want 1", len(r), resilient.EventRetryScheduled)
+		if r := logs(st.call, resilientconv.EventRetryScheduled); len(r) != 1 {
+			t.Errorf("%d %q logs, want 1", len(r), resilientconv.EventRetryScheduled)
 		} else {
-			wantFields(t, r[0], map[string]any{resilient.AttrCause: "code_11", resilient.AttrAttempt: int64(1)})
+			wantFields(t, r[0], map[string]any{string(resilientconv.CauseKey): "code_11", string(resilientconv.AttemptKey): int64(1)})
 		}
-		ae := logs(st.call, resilient.EventAcceptedEarlier)
+		ae := logs(st.call, resilientconv.EventAcceptedEarlier)
 		if len(ae) != 1 {
-			t.Fatalf("%d %q logs, want 1: %v", len(ae), resilient.EventAcceptedEarlier, st.call.Logs)
+			t.Fatalf("%d %q logs, want 1: %v", len(ae), resilientconv.EventAcceptedEarlier, st.call.Logs)
 		}
-		wantFields(t, ae[0], map[string]any{resilient.AttrAttempt: int64(2), resilient.AttrMessages: int64(2), resilient.AttrCode: int64(23)})
+		wantFields(t, ae[0], map[string]any{string(resilientconv.AttemptKey): int64(2), string(resilientconv.MessagesKey): int64(2), string(resilientconv.CodeKey): int64(23)})
 		noTag(t, st.call, "error")
 	})
 
@@ -199,12 +199,12 @@ func TestJaeger(t *testing.T) {
 		if st.call.OperationName != "viber.create" || len(st.attempts) != 2 {
 			t.Fatalf("RoundTrip span %q with %d attempts, want viber.create with 2", st.call.OperationName, len(st.attempts))
 		}
-		wantTags(t, st.attempts[0], map[string]any{"http.response.status_code": int64(503), "error": true, resilient.AttrClass: "transient"})
-		r := logs(st.call, resilient.EventRetryScheduled)
+		wantTags(t, st.attempts[0], map[string]any{"http.response.status_code": int64(503), "error": true, string(resilientconv.ClassKey): "transient"})
+		r := logs(st.call, resilientconv.EventRetryScheduled)
 		if len(r) != 1 {
-			t.Fatalf("%d %q logs, want 1", len(r), resilient.EventRetryScheduled)
+			t.Fatalf("%d %q logs, want 1", len(r), resilientconv.EventRetryScheduled)
 		}
-		wantFields(t, r[0], map[string]any{resilient.AttrDelay: float64(1), resilient.AttrDelaySource: "retry_after", resilient.AttrCause: "http_503"})
+		wantFields(t, r[0], map[string]any{string(resilientconv.DelayKey): float64(1), string(resilientconv.DelaySourceKey): "retry_after", string(resilientconv.CauseKey): "http_503"})
 	})
 
 	t.Run("redaction", func(t *testing.T) {
@@ -241,7 +241,7 @@ func newStepTrace(t *testing.T, tr jaegertest.Trace) *stepTrace {
 	st.call = calls[0]
 	st.attempts = children(tr, st.call.SpanID)
 	slices.SortFunc(st.attempts, func(a, b jaegertest.Span) int {
-		return int(tagInt(a, resilient.AttrAttempt) - tagInt(b, resilient.AttrAttempt))
+		return int(tagInt(a, string(resilientconv.AttemptKey)) - tagInt(b, string(resilientconv.AttemptKey)))
 	})
 	return st
 }
@@ -257,16 +257,16 @@ func (st *stepTrace) checkShape(t *testing.T) {
 		t.Errorf("step %q: %d spans, want %d (root, RoundTrip, attempts)", name, len(st.trace.Spans), n)
 	}
 	wantTags(t, st.root, map[string]any{"otel.scope.name": scenario.TracerName})
-	wantTags(t, st.call, map[string]any{"span.kind": "internal", "otel.scope.name": resilient.ScopeName})
+	wantTags(t, st.call, map[string]any{"span.kind": "internal", "otel.scope.name": resilientconv.ScopeName})
 	wantChildOf(t, st.call, st.root)
 	for i, a := range st.attempts {
-		wantTags(t, a, map[string]any{"span.kind": "client", "otel.scope.name": resilient.ScopeName, resilient.AttrAttempt: int64(i + 1)})
+		wantTags(t, a, map[string]any{"span.kind": "client", "otel.scope.name": resilientconv.ScopeName, string(resilientconv.AttemptKey): int64(i + 1)})
 		wantChildOf(t, a, st.call)
 		method, _ := a.Tag("http.request.method")
 		if a.OperationName != method {
 			t.Errorf("step %q attempt %d: operation %q, method %v", name, i+1, a.OperationName, method)
 		}
-		class, _ := a.Tag(resilient.AttrClass)
+		class, _ := a.Tag(string(resilientconv.ClassKey))
 		_, isErr := a.Tag("error")
 		if isErr != (class != "success") {
 			t.Errorf("step %q attempt %d: class %v, error tag %v", name, i+1, class, isErr)

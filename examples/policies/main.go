@@ -36,6 +36,7 @@ import (
 	"github.com/resilient-sms/resilient"
 	"github.com/resilient-sms/resilient/examples/internal/scenario"
 	"github.com/resilient-sms/resilient/notificoretest"
+	"github.com/resilient-sms/resilient/resilientconv"
 )
 
 func main() {
@@ -126,7 +127,7 @@ type mode struct {
 type want struct {
 	attempts     int
 	class        resilient.Class
-	reason       resilient.Reason
+	reason       resilientconv.Reason
 	openFor      time.Duration
 	nextFailFast bool
 }
@@ -163,14 +164,14 @@ func demos() []demo {
 		call: single("pol11", "+37060000001"),
 		modes: []mode{{
 			name: "default",
-			want: want{attempts: 4, class: resilient.ClassTransient, reason: resilient.ReasonAttempts},
+			want: want{attempts: 4, class: resilient.ClassTransient, reason: resilientconv.ReasonAttempts},
 		}, {
 			name: "with rule",
 			opts: []resilient.Option{resilient.WithCodeRule(11, resilient.Rule{
 				Class: resilient.ClassTransient, MaxAttempts: 8,
 				Backoff: resilient.Backoff{Initial: 100 * time.Millisecond, Multiplier: 2, Jitter: -1},
 			})},
-			want: want{attempts: 5, class: resilient.ClassSuccess, reason: resilient.ReasonSuccess},
+			want: want{attempts: 5, class: resilient.ClassSuccess, reason: resilientconv.ReasonSuccess},
 		}},
 	}, {
 		title:  "Unknown error (code 5): never resent",
@@ -190,15 +191,15 @@ func demos() []demo {
 		call: single("pol5", "+37060000002"),
 		modes: []mode{{
 			name: "default",
-			want: want{attempts: 2, class: resilient.ClassSuccess, reason: resilient.ReasonSuccess},
+			want: want{attempts: 2, class: resilient.ClassSuccess, reason: resilientconv.ReasonSuccess},
 		}, {
 			name: "with rule",
 			opts: []resilient.Option{resilient.WithCodeRule(5, resilient.Rule{Class: resilient.ClassTransient, MaxAttempts: 1})},
-			want: want{attempts: 1, class: resilient.ClassTransient, reason: resilient.ReasonAttempts},
+			want: want{attempts: 1, class: resilient.ClassTransient, reason: resilientconv.ReasonAttempts},
 		}, {
 			name: "permanent",
 			opts: []resilient.Option{resilient.WithCodeRule(5, resilient.Rule{Class: resilient.ClassPermanent})},
-			want: want{attempts: 1, class: resilient.ClassPermanent, reason: resilient.ReasonPermanent},
+			want: want{attempts: 1, class: resilient.ClassPermanent, reason: resilientconv.ReasonPermanent},
 		}},
 	}, {
 		title: "An API 2.0 message of your own that means the account is unusable",
@@ -221,13 +222,13 @@ func demos() []demo {
 		next: campaign("+37060000004"),
 		modes: []mode{{
 			name: "default",
-			want: want{attempts: 1, class: resilient.ClassPermanent, reason: resilient.ReasonPermanent},
+			want: want{attempts: 1, class: resilient.ClassPermanent, reason: resilientconv.ReasonPermanent},
 		}, {
 			name: "with rule",
 			opts: []resilient.Option{resilient.WithMessageRule(suspended, resilient.Rule{
 				Class: resilient.ClassAccount, OpenFor: 10 * time.Minute,
 			})},
-			want: want{attempts: 1, class: resilient.ClassAccount, reason: resilient.ReasonAccount,
+			want: want{attempts: 1, class: resilient.ClassAccount, reason: resilientconv.ReasonAccount,
 				openFor: 10 * time.Minute, nextFailFast: true},
 		}},
 	}, {
@@ -245,12 +246,12 @@ func demos() []demo {
 		next:  single("pol8b", "+37060000006"),
 		modes: []mode{{
 			name: "default",
-			want: want{attempts: 1, class: resilient.ClassAccount, reason: resilient.ReasonAccount,
-				openFor: resilient.DefaultOpenFor(8), nextFailFast: true},
+			want: want{attempts: 1, class: resilient.ClassAccount, reason: resilientconv.ReasonAccount,
+				openFor: time.Minute, nextFailFast: true}, // code 8's default open time
 		}, {
 			name: "with rule",
 			opts: []resilient.Option{resilient.WithCodeRule(8, resilient.Rule{Class: resilient.ClassAccount, OpenFor: 10 * time.Second})},
-			want: want{attempts: 1, class: resilient.ClassAccount, reason: resilient.ReasonAccount,
+			want: want{attempts: 1, class: resilient.ClassAccount, reason: resilientconv.ReasonAccount,
 				openFor: 10 * time.Second, nextFailFast: true},
 		}},
 	}}
@@ -322,7 +323,7 @@ func (d *demo) try(ctx context.Context, m mode) (*outcome, error) {
 	listen := resilient.WithCircuitListener(func(ev resilient.CircuitEvent) {
 		mu.Lock()
 		defer mu.Unlock()
-		if ev.To == "open" {
+		if ev.To == resilient.StateOpen {
 			out.openFor, out.scope = ev.Until.Sub(ev.At), ev.Scope
 		}
 	})
@@ -389,15 +390,15 @@ func (o *outcome) line() string {
 	case o.final.Description != "":
 		final += fmt.Sprintf(" %q (HTTP %d)", o.final.Description, o.final.StatusCode)
 	}
-	var reason resilient.Reason
+	var reason resilientconv.Reason
 	if last := o.call.Last(); last != nil {
 		reason = last.Next.Reason
 	}
 	switch reason {
-	case resilient.ReasonSuccess:
-	case resilient.ReasonAttempts:
+	case resilientconv.ReasonSuccess:
+	case resilientconv.ReasonAttempts:
 		final += ", gave up: attempts used up"
-	case resilient.ReasonPermanent, resilient.ReasonAccount:
+	case resilientconv.ReasonPermanent, resilientconv.ReasonAccount:
 		final += ", returned at once"
 	default:
 		final += ", " + string(reason)

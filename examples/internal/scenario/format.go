@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/resilient-sms/resilient"
+	"github.com/resilient-sms/resilient/resilientconv"
 )
 
 // Lines describes the call's decisions, one line each, in the order they
@@ -51,13 +51,13 @@ func (a *Attempt) line() string {
 	return fmt.Sprintf("attempt %d  %-10s %-10s %-8s → %s", a.Number, answer, a.Class, code, a.Next.text())
 }
 
-// transportFailure names a transport failure briefly: its text carries
-// addresses and ports that say nothing here.
+// transportFailure names a transport failure briefly from the attempt
+// span's status, which holds the failure's error.type.
 func transportFailure(err string) string {
 	switch {
-	case strings.Contains(err, "connection reset"):
+	case strings.Contains(err, "connection_reset"):
 		return "conn reset"
-	case strings.Contains(err, "EOF"):
+	case strings.Contains(err, "eof"):
 		return "conn closed"
 	case strings.Contains(err, "timeout"), strings.Contains(err, "deadline"):
 		return "timeout"
@@ -68,31 +68,31 @@ func transportFailure(err string) string {
 func (d Decision) text() string {
 	if d.Retry {
 		src := "back-off"
-		if d.Source == resilient.SourceRetryAfter {
+		if d.Source == resilientconv.DelayRetryAfter {
 			src = "Retry-After"
 		}
 		return fmt.Sprintf("retry in %s (%s)", Duration(d.Delay), src)
 	}
 	switch d.Reason {
-	case resilient.ReasonSuccess:
+	case resilientconv.ReasonSuccess:
 		return "done"
-	case resilient.ReasonAcceptedEarlier:
+	case resilientconv.ReasonAcceptedEarlier:
 		return "done: a duplicate reference on a resend means accepted earlier"
-	case resilient.ReasonPermanent:
+	case resilientconv.ReasonPermanent:
 		return "returned at once (permanent)"
-	case resilient.ReasonAccount:
+	case resilientconv.ReasonAccount:
 		return "returned at once (account-level)"
-	case resilient.ReasonUnsafe:
+	case resilientconv.ReasonUnsafe:
 		return "not resent: it may have been processed and lacks references"
-	case resilient.ReasonAttempts:
+	case resilientconv.ReasonAttempts:
 		return "gave up: attempts used up"
-	case resilient.ReasonBudget:
+	case resilientconv.ReasonBudget:
 		return "gave up: retry budget spent"
-	case resilient.ReasonDeadline:
+	case resilientconv.ReasonDeadline:
 		return "gave up: the wait would pass the deadline"
-	case resilient.ReasonCircuitOpen:
+	case resilientconv.ReasonCircuitOpen:
 		return "gave up: a circuit opened"
-	case resilient.ReasonCanceled:
+	case resilientconv.ReasonCanceled:
 		return "gave up: canceled"
 	case "":
 		return "?"

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/resilient-sms/resilient"
+	"github.com/resilient-sms/resilient/resilientconv"
 )
 
 // Call is one RoundTrip of a resilient.Transport as its trace tells it: the
@@ -57,11 +58,11 @@ type Decision struct {
 	// what failed (code_11, http_503, network).
 	Retry  bool
 	Delay  time.Duration
-	Source resilient.DelaySource
+	Source string
 	Cause  string
 	// Reason is why the call stopped after this attempt (success, permanent,
 	// account, unsafe, attempts, accepted_earlier, ...); empty for a retry.
-	Reason resilient.Reason
+	Reason resilientconv.Reason
 }
 
 // CircuitChange is a "circuit state changed" event.
@@ -111,7 +112,7 @@ func (c *Call) Last() *Attempt {
 
 // Recorder is an sdktrace.SpanProcessor that turns the spans of a
 // resilient.Transport into Calls: the spans of the Transport's
-// instrumentation scope (resilient.ScopeName) are gathered per RoundTrip
+// instrumentation scope (resilientconv.ScopeName) are gathered per RoundTrip
 // span, every other span is ignored. It is synchronous, starts no goroutine
 // and is safe for concurrent use.
 //
@@ -139,7 +140,7 @@ func (r *Recorder) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 // OnEnd records an attempt span, or turns a RoundTrip span and the attempt
 // spans recorded under it into a Call.
 func (r *Recorder) OnEnd(s sdktrace.ReadOnlySpan) {
-	if s.InstrumentationScope().Name != resilient.ScopeName {
+	if s.InstrumentationScope().Name != resilientconv.ScopeName {
 		return
 	}
 	r.mu.Lock()
@@ -176,10 +177,10 @@ func (r *Recorder) Take() []Call {
 func attemptOf(s sdktrace.ReadOnlySpan) Attempt {
 	attrs := s.Attributes()
 	a := Attempt{
-		Number: int(intAttr(attrs, resilient.AttrAttempt)),
+		Number: int(intAttr(attrs, resilientconv.AttemptKey)),
 		Status: int(intAttr(attrs, "http.response.status_code")),
 		Class:  classAttr(attrs),
-		Code:   int(intAttr(attrs, resilient.AttrCode)),
+		Code:   int(intAttr(attrs, resilientconv.CodeKey)),
 		Start:  s.StartTime(),
 		End:    s.EndTime(),
 	}
@@ -201,7 +202,7 @@ func callOf(s sdktrace.ReadOnlySpan, atts []Attempt) Call {
 		End:       s.EndTime(),
 	}
 	byNumber := func(attrs []attribute.KeyValue) *Attempt {
-		n := int(intAttr(attrs, resilient.AttrAttempt))
+		n := int(intAttr(attrs, resilientconv.AttemptKey))
 		for i := range c.Attempts {
 			if c.Attempts[i].Number == n {
 				return &c.Attempts[i]
@@ -212,82 +213,82 @@ func callOf(s sdktrace.ReadOnlySpan, atts []Attempt) Call {
 	for _, ev := range s.Events() {
 		attrs := ev.Attributes
 		switch ev.Name {
-		case resilient.EventRetryScheduled:
+		case resilientconv.EventRetryScheduled:
 			if a := byNumber(attrs); a != nil {
 				a.Next = Decision{
 					Retry:  true,
-					Delay:  time.Duration(floatAttr(attrs, resilient.AttrDelay) * float64(time.Second)),
-					Source: resilient.DelaySource(stringAttr(attrs, resilient.AttrDelaySource)),
-					Cause:  stringAttr(attrs, resilient.AttrCause),
+					Delay:  time.Duration(floatAttr(attrs, resilientconv.DelayKey) * float64(time.Second)),
+					Source: string(stringAttr(attrs, resilientconv.DelaySourceKey)),
+					Cause:  stringAttr(attrs, resilientconv.CauseKey),
 				}
 			}
-		case resilient.EventGaveUp:
+		case resilientconv.EventGaveUp:
 			if a := byNumber(attrs); a != nil {
-				a.Next = Decision{Reason: resilient.Reason(stringAttr(attrs, resilient.AttrReason))}
+				a.Next = Decision{Reason: resilientconv.Reason(stringAttr(attrs, resilientconv.ReasonKey))}
 			}
-		case resilient.EventAcceptedEarlier:
+		case resilientconv.EventAcceptedEarlier:
 			if a := byNumber(attrs); a != nil {
-				a.Next = Decision{Reason: resilient.ReasonAcceptedEarlier}
+				a.Next = Decision{Reason: resilientconv.ReasonAcceptedEarlier}
 			}
-		case resilient.EventFailedFast:
+		case resilientconv.EventFailedFast:
 			c.FailedFast = &FailFast{
-				Scope:   resilient.Scope(stringAttr(attrs, resilient.AttrScope)),
+				Scope:   resilient.Scope(stringAttr(attrs, resilientconv.ScopeKey)),
 				Class:   classAttr(attrs),
-				Code:    int(intAttr(attrs, resilient.AttrCode)),
-				RetryAt: timeAttr(attrs, resilient.AttrRetryAt),
+				Code:    int(intAttr(attrs, resilientconv.CodeKey)),
+				RetryAt: timeAttr(attrs, resilientconv.RetryAtKey),
 				At:      ev.Time,
 			}
-		case resilient.EventCircuitChanged:
+		case resilientconv.EventCircuitChanged:
 			c.Circuits = append(c.Circuits, CircuitChange{
-				Scope:   resilient.Scope(stringAttr(attrs, resilient.AttrScope)),
-				From:    stringAttr(attrs, resilient.AttrFrom),
-				To:      stringAttr(attrs, resilient.AttrTo),
+				Scope:   resilient.Scope(stringAttr(attrs, resilientconv.ScopeKey)),
+				From:    stringAttr(attrs, resilientconv.FromKey),
+				To:      stringAttr(attrs, resilientconv.ToKey),
 				Class:   classAttr(attrs),
-				Code:    int(intAttr(attrs, resilient.AttrCode)),
-				RetryAt: timeAttr(attrs, resilient.AttrRetryAt),
+				Code:    int(intAttr(attrs, resilientconv.CodeKey)),
+				RetryAt: timeAttr(attrs, resilientconv.RetryAtKey),
 				At:      ev.Time,
 			})
 		}
 	}
 	// A call that ended on a success records no event for it.
 	if last := c.Last(); last != nil && !last.Next.Retry && last.Next.Reason == "" && last.Class == resilient.ClassSuccess {
-		last.Next.Reason = resilient.ReasonSuccess
+		last.Next.Reason = resilientconv.ReasonSuccess
 	}
 	return c
 }
 
-func find(attrs []attribute.KeyValue, key string) (attribute.Value, bool) {
+func find(attrs []attribute.KeyValue, key attribute.Key) (attribute.Value, bool) {
 	for _, kv := range attrs {
-		if string(kv.Key) == key {
+		if kv.Key == key {
 			return kv.Value, true
 		}
 	}
 	return attribute.Value{}, false
 }
 
-func intAttr(attrs []attribute.KeyValue, key string) int64 {
+func intAttr(attrs []attribute.KeyValue, key attribute.Key) int64 {
 	v, _ := find(attrs, key)
 	return v.AsInt64()
 }
 
-func floatAttr(attrs []attribute.KeyValue, key string) float64 {
+func floatAttr(attrs []attribute.KeyValue, key attribute.Key) float64 {
 	v, _ := find(attrs, key)
 	return v.AsFloat64()
 }
 
-func stringAttr(attrs []attribute.KeyValue, key string) string {
+func stringAttr(attrs []attribute.KeyValue, key attribute.Key) string {
 	v, _ := find(attrs, key)
 	return v.AsString()
 }
 
-func timeAttr(attrs []attribute.KeyValue, key string) time.Time {
+func timeAttr(attrs []attribute.KeyValue, key attribute.Key) time.Time {
 	t, _ := time.Parse(time.RFC3339Nano, stringAttr(attrs, key))
 	return t
 }
 
 // classAttr reads the notificore.class attribute back into a Class.
 func classAttr(attrs []attribute.KeyValue) resilient.Class {
-	name := stringAttr(attrs, resilient.AttrClass)
+	name := stringAttr(attrs, resilientconv.ClassKey)
 	for _, c := range []resilient.Class{resilient.ClassSuccess, resilient.ClassTransient, resilient.ClassPermanent, resilient.ClassAccount} {
 		if c.String() == name {
 			return c

@@ -10,6 +10,7 @@ import (
 
 	"github.com/resilient-sms/resilient"
 	"github.com/resilient-sms/resilient/notificoretest"
+	"github.com/resilient-sms/resilient/resilientconv"
 )
 
 // step is one call of the scenario, the faults the server meets it with,
@@ -29,12 +30,12 @@ type step struct {
 type want struct {
 	attempts int
 	retries  int
-	reason   resilient.Reason // why the call stopped; "" for a fail-fast
-	failFast bool             // an open circuit stops the call: no request
-	err      bool             // the caller gets an error instead of an answer
-	accepted int              // messages the server accepts during the step
-	minDelay time.Duration    // every retry waits at least this long
-	opens    resilient.Scope  // a circuit of this scope opens
+	reason   resilientconv.Reason // why the call stopped; "" for a fail-fast
+	failFast bool                 // an open circuit stops the call: no request
+	err      bool                 // the caller gets an error instead of an answer
+	accepted int                  // messages the server accepts during the step
+	minDelay time.Duration        // every retry waits at least this long
+	opens    resilient.Scope      // a circuit of this scope opens
 }
 
 // smsSingle is a single SMS create body.
@@ -70,14 +71,14 @@ func steps() []step {
 			{Path: create, Code: 11, CodeString: true}, // {"error":"11",...}
 		},
 		note: `code 11 came as 11, then as "11"; both are throttling, and throttling is resent`,
-		want: want{attempts: 3, retries: 2, reason: resilient.ReasonSuccess, accepted: 1},
+		want: want{attempts: 3, retries: 2, reason: resilientconv.ReasonSuccess, accepted: 1},
 	}, {
 		label:  "sms: invalid phone",
 		key:    MainKey,
 		method: http.MethodPut,
 		path:   create,
 		body:   smsSingle("+3706", "qsotp2", "Your code is 0815"),
-		want:   want{attempts: 1, reason: resilient.ReasonPermanent},
+		want:   want{attempts: 1, reason: resilientconv.ReasonPermanent},
 	}, {
 		label:  "sms bulk: 1 of 3 gets code 11",
 		key:    MainKey,
@@ -87,7 +88,7 @@ func steps() []step {
 			[2]string{"+37060000002", "qspromo1"}, [2]string{"+37060000003", "qspromo2"}, [2]string{"+37060000004", "qspromo3"}),
 		faults: []notificoretest.Fault{{Path: create, Recipients: map[int]int{1: 11}}},
 		note:   "every recipient has a reference, so the resend is safe: the 2 accepted come back as code 23, read as accepted earlier",
-		want:   want{attempts: 2, retries: 1, reason: resilient.ReasonAcceptedEarlier, accepted: 3},
+		want:   want{attempts: 2, retries: 1, reason: resilientconv.ReasonAcceptedEarlier, accepted: 3},
 	}, {
 		label:  "sms bulk: reset, 1 unreferenced",
 		key:    MainKey,
@@ -97,14 +98,14 @@ func steps() []step {
 			[2]string{"+37060000005", "qsship1"}, [2]string{"+37060000006", ""}),
 		faults: []notificoretest.Fault{{Path: create, Reset: notificoretest.ResetAfterProcessing}},
 		note:   "the server accepted both and then dropped the connection; a resend would have sent +37060000006 twice",
-		want:   want{attempts: 1, reason: resilient.ReasonUnsafe, err: true, accepted: 2},
+		want:   want{attempts: 1, reason: resilientconv.ReasonUnsafe, err: true, accepted: 2},
 	}, {
 		label:  "sms: look up by reference",
 		key:    MainKey,
 		method: http.MethodGet,
 		path:   "/sms/reference/qsship1",
 		note:   "how to settle an unresent create: look its messages up by reference",
-		want:   want{attempts: 1, reason: resilient.ReasonSuccess},
+		want:   want{attempts: 1, reason: resilientconv.ReasonSuccess},
 	}, {
 		label:  "viber: 503, Retry-After: 1",
 		key:    MainKey,
@@ -113,27 +114,27 @@ func steps() []step {
 		body: `{"sender":"Shop","messages":[{"to":[{"msisdn":"+37060000007","reference":"qsviber1"}],` +
 			`"text":"Your parcel arrives tomorrow"}]}`,
 		faults: []notificoretest.Fault{{Path: "/viber/create", Status: http.StatusServiceUnavailable, RetryAfter: "1"}},
-		want:   want{attempts: 2, retries: 1, reason: resilient.ReasonSuccess, accepted: 1, minDelay: time.Second},
+		want:   want{attempts: 2, retries: 1, reason: resilientconv.ReasonSuccess, accepted: 1, minDelay: time.Second},
 	}, {
 		label:  "balance (low account)",
 		key:    LowKey,
 		method: http.MethodGet,
 		path:   "/common/balance",
-		want:   want{attempts: 1, reason: resilient.ReasonSuccess},
+		want:   want{attempts: 1, reason: resilientconv.ReasonSuccess},
 	}, {
 		label:  "sms (low account)",
 		key:    LowKey,
 		method: http.MethodPut,
 		path:   create,
 		body:   smsSingle("+37060000008", "qslow1", "Your table is booked"),
-		want:   want{attempts: 1, reason: resilient.ReasonSuccess, accepted: 1},
+		want:   want{attempts: 1, reason: resilientconv.ReasonSuccess, accepted: 1},
 	}, {
 		label:  "sms (low account): no funds",
 		key:    LowKey,
 		method: http.MethodPut,
 		path:   create,
 		body:   smsSingle("+37060000009", "qslow2", "Your table is ready"),
-		want:   want{attempts: 1, reason: resilient.ReasonAccount, opens: resilient.ScopeAccount},
+		want:   want{attempts: 1, reason: resilientconv.ReasonAccount, opens: resilient.ScopeAccount},
 	}, {
 		label:  "sms (low account) again",
 		key:    LowKey,
@@ -154,7 +155,7 @@ func steps() []step {
 		path:   create,
 		body:   smsSingle("+37060000011", "qsmain1", "Thanks for your order"),
 		note:   "another account is not held back by the open circuit",
-		want:   want{attempts: 1, reason: resilient.ReasonSuccess, accepted: 1},
+		want:   want{attempts: 1, reason: resilientconv.ReasonSuccess, accepted: 1},
 	}}
 }
 

@@ -1,0 +1,229 @@
+package resilient
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+
+	"github.com/resilient-sms/resilient/resilientconv"
+)
+
+// call is one RoundTrip: it owns its state and its flow, each step a method:
+//
+//	admit → send → reconcile → record → judge → finish, or wait and admit again
+type call struct {
+	t    *Transport
+	req  *http.Request
+	ctx  context.Context
+	tel  *telCall
+	host *hostState
+	g    gate // what the call holds of its circuits
+
+	acct      account
+	acctKnown bool
+
+	body     bodySource
+	prepared bool
+	idem     int8 // 0 unknown, 1 idempotent, -1 not
+	hist     history
+
+	attempts int
+	bo       *backoff.ExponentialBackOff
+	boFor    Backoff
+	last     *result // the answer before the current wait, while it is kept
+	end      final   // how the call ended, once it has
+
+	first struct { // the first attempt's request copy, response body and result
+		req  http.Request
+		body responseBody
+		res  result
+	}
+}
+
+// result is one attempt's answer, or its failure when resp is nil.
+type result struct {
+	resp *http.Response
+	body *responseBody // resp's body after classification; nil when none
+	out  Outcome
+	rule Rule
+	sent sentAttempt
+}
+
+// sentAttempt is what the telemetry needs to end an attempt's span.
+type sentAttempt struct {
+	req   *http.Request
+	span  telAttempt
+	start time.Time
+}
+
+// final is how a call ended, for the telemetry and for the caller.
+type final struct {
+	attempts int
+	last     *result // the last attempt's; nil when none was sent
+	reason   resilientconv.Reason
+	failFast *CircuitOpenError
+}
+
+// run is the call's flow.
+func (c *call) run() (*http.Response, error) {
+	if isLogin(c.req.URL.Path) {
+		if err := c.prepare(); err != nil {
+			return c.unsent(err)
+		}
+	}
+	if e := c.admit(); e != nil {
+		return c.failFast(e)
+	}
+	if err := c.prepare(); err != nil {
+		return c.unsent(err)
+	}
+	c.host.budget.deposit()
+	for {
+		r := c.send()
+		c.reconcile(r)
+		c.t.tel.endAttempt(c.tel, r)
+		c.record(r)
+		d := c.judge(r)
+		if !d.retry {
+			return c.finish(r, d.reason)
+		}
+		c.t.tel.retrying(c.tel, c.attempts, &r.out, d)
+		c.keep(r)
+		if err := c.wait(d.delay); err != nil {
+			return c.canceled(err)
+		}
+		if e := c.admit(); e != nil {
+			return c.stoppedOpen(e)
+		}
+	}
+}
+
+// account returns the call's account, found on first need.
+func (c *call) account() account {
+	if !c.acctKnown {
+		c.acct, c.acctKnown = c.t.ids.of(c.req, c.bodyBytes), true
+	}
+	return c.acct
+}
+
+func (c *call) bodyBytes() []byte {
+	b, _ := c.body.bytes(c.t.policy.MaxRequestBodyBytes)
+	return b
+}
+
+// prepare readies the request body for every attempt.
+func (c *call) prepare() error {
+	if c.prepared {
+		return nil
+	}
+	c.prepared = true
+	var err error
+	c.body, err = newBodySource(c.ctx, c.req, c.t.policy.MaxRequestBodyBytes)
+	return err
+}
+
+// record tells the circuits how the attempt went and reports what changed.
+func (c *call) record(r *result) {
+	cs := c.t.circuits
+	if !c.acctKnown && (cs.tracking() || r.out.Class == ClassAccount) {
+		c.account()
+	}
+	now := c.t.clock.Now()
+	acct, host := cs.record(&c.g, c.acct, &r.out, r.rule, now)
+	c.report(acct, ScopeAccount, now, true)
+	c.report(host, ScopeHost, now, true)
+}
+
+// judge is where the decision on an attempt's outcome is made: decide's
+// choice, unless a circuit of the call is now open or the host's retry
+// budget is spent.
+func (c *call) judge(r *result) decision {
+	d := c.decide(r)
+	switch {
+	case !d.retry:
+	case c.t.circuits.opened(c.acct, c.host, c.t.clock.Now()):
+		d = decision{reason: resilientconv.ReasonCircuitOpen}
+	case c.host != nil && !throttled(r.out.Code) && !c.host.budget.withdraw():
+		d = decision{reason: resilientconv.ReasonBudget}
+	}
+	return d
+}
+
+// decide gathers the call's state and asks the pure decide step.
+func (c *call) decide(r *result) decision {
+	out, rule := &r.out, r.rule
+	in := decideInput{out: out, rule: rule, attempt: c.attempts, maxRA: c.t.policy.MaxRetryAfter, timeLeft: -1}
+	if out.Class == ClassTransient && !out.Canceled && c.attempts < rule.MaxAttempts {
+		in.resendSafe = c.resendSafe(out)
+		if c.bo == nil || c.boFor != rule.Backoff {
+			c.bo, c.boFor = rule.Backoff.newBackOff(), rule.Backoff
+		}
+		in.backoff = c.bo.NextBackOff()
+		if dl, ok := c.ctx.Deadline(); ok {
+			in.timeLeft = max(dl.Sub(c.t.clock.Now()), 0)
+		}
+	}
+	return decide(in)
+}
+
+// resendSafe reports whether sending the request again cannot send a
+// message twice: the body can be replayed, and the failed attempt was never
+// processed or the request is idempotent.
+func (c *call) resendSafe(out *Outcome) bool {
+	if !c.body.replayable {
+		return false
+	}
+	if !out.Ambiguous {
+		return true
+	}
+	if c.idem == 0 {
+		c.idem = -1
+		switch {
+		case idempotentMethod(c.req.Method) || markedIdempotent(c.ctx):
+			c.idem = 1
+		case isOTP(c.req.URL.Path):
+		default:
+			if b, ok := c.body.bytes(c.t.policy.MaxRequestBodyBytes); ok && everyMessageReferenced(b) {
+				c.idem = 1
+			}
+		}
+	}
+	return c.idem == 1
+}
+
+// keep holds on to an answer about to be retried, so that a circuit opening
+// during the wait can hand it back; an answer that still holds its
+// connection is drained and closed instead.
+func (c *call) keep(r *result) {
+	c.drop()
+	if r.resp != nil && (r.body == nil || r.body.rest != nil) {
+		discard(r.resp)
+		r.resp = nil
+	}
+	c.last = r
+}
+
+// drop discards the kept answer.
+func (c *call) drop() {
+	if c.last != nil {
+		discard(c.last.resp)
+		c.last = nil
+	}
+}
+
+// wait blocks for d or until the call's context ends.
+func (c *call) wait(d time.Duration) error {
+	if d <= 0 {
+		return c.ctx.Err()
+	}
+	ch, stop := c.t.clock.After(d)
+	select {
+	case <-ch:
+		return nil
+	case <-c.ctx.Done():
+		stop()
+		return c.ctx.Err()
+	}
+}

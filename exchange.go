@@ -1,0 +1,79 @@
+package resilient
+
+import (
+	"context"
+	"errors"
+	"net/http"
+)
+
+// errNilResponse stands in for the error of a base transport that broke its
+// contract by returning neither a response nor an error.
+var errNilResponse = errors.New("resilient: base transport returned no response and no error")
+
+// send makes one attempt: a copy of the request with its body for this
+// attempt, traced, through the base transport, classified.
+func (c *call) send() *result {
+	c.attempts++
+	c.drop()
+	// Most calls make one attempt: its request copy, body and result come
+	// with the call.
+	res, rb, cp := &c.first.res, &c.first.body, &c.first.req
+	if c.attempts > 1 {
+		res, rb, cp = new(result), new(responseBody), new(http.Request)
+	}
+	rc, err := c.body.open(c.attempts)
+	if err != nil {
+		*res = result{out: Outcome{Class: ClassPermanent, Local: true, Err: err}, rule: c.t.rules.forClass(ClassPermanent)}
+		return res
+	}
+	r := c.req
+	if !c.body.direct(c.attempts) {
+		// A copy of the request carries the replayed body. The body stays
+		// one net/http knows to be in memory, so that headers and body go
+		// out in one write.
+		*cp = *c.req
+		r = cp
+		r.Body = rc
+		if c.body.buffered {
+			r.GetBody = c.body.getBody
+		}
+	}
+	r, ta := c.t.tel.startAttempt(c.tel, r, c.attempts)
+	start := c.t.tel.attemptStart(c.tel, r) // durations are real even under a fake clock
+	c.t.exchange(c.ctx, r, rb, res)
+	res.sent = sentAttempt{req: r, span: ta, start: start}
+	return res
+}
+
+// exchange sends r through the base transport and classifies what comes
+// back into res, reading the body into rb. ctx is the caller's context. The
+// result's response is nil when the exchange failed.
+func (t *Transport) exchange(ctx context.Context, r *http.Request, rb *responseBody, res *result) {
+	resp, err := t.base.RoundTrip(r)
+	if err == nil && resp == nil {
+		err = errNilResponse
+	}
+	if err != nil {
+		if resp != nil && resp.Body != nil { // a broken base; honour the contract ourselves
+			resp.Body.Close()
+		}
+		out := classifyError(ctx, r, err)
+		*res = result{out: out, rule: t.rules.forClass(out.Class)}
+		return
+	}
+	if resp.Body == nil {
+		resp.Body = http.NoBody
+	}
+	rb, data, partial, rerr := readBody(resp, t.policy.MaxBodyBytes, rb)
+	out, rule := t.rules.classifyResponse(resp.StatusCode, data, partial)
+	out.RetryAfter = retryAfter(resp.Header, t.clock)
+	if rerr != nil {
+		// The answer was cut short: it may have been processed.
+		out.Err, out.Class, out.Ambiguous = rerr, ClassTransient, true
+		if ctx.Err() != nil {
+			out.Canceled = true
+		}
+		rule = t.rules.forClass(ClassTransient)
+	}
+	*res = result{resp: resp, body: rb, out: out, rule: rule}
+}
