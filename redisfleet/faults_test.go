@@ -286,4 +286,3 @@ func TestRedisDownAtStart(t *testing.T) {
 		t.Errorf("Disconnects = %d, want 1 for one outage however many dials failed", n)
 	}
 }
-

@@ -136,10 +136,3 @@ func (m *memory) prune(now time.Time) {
 		}
 	}
 }
-
-// size returns the number of accounts remembered.
-func (m *memory) size() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.m)
-}

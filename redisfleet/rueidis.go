@@ -15,9 +15,10 @@ import (
 // channel. rueidis's own retries are off: a failure breaks the session and
 // the Fleet reconnects, resyncs and rewrites on its own terms.
 type rueidisSession struct {
-	c      rueidis.Client
-	k      keys
-	script *rueidis.Lua
+	c       rueidis.Client
+	k       keys
+	script  *rueidis.Lua
+	channel string // where write publishes; "" publishes nothing
 
 	mu       sync.Mutex
 	dc       rueidis.DedicatedClient
@@ -53,7 +54,7 @@ func dialRueidis(ctx context.Context, cfg Config, k keys) (session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &rueidisSession{c: c, k: k, script: rueidis.NewLuaScript(writeScript), done: make(chan struct{})}
+	s := &rueidisSession{c: c, k: k, script: rueidis.NewLuaScript(writeScript), channel: k.channel(), done: make(chan struct{})}
 	// The handshake happened in NewClient; PING again under ctx so that a
 	// paused server is found out within the dial timeout.
 	pctx, cancel := context.WithTimeout(ctx, cfg.dialTimeout())
@@ -98,7 +99,7 @@ func (s *rueidisSession) fail() { s.doneOnce.Do(func() { close(s.done) }) }
 func (s *rueidisSession) broken() <-chan struct{} { return s.done }
 
 func (s *rueidisSession) write(ctx context.Context, key string, payload []byte, ttl time.Duration, at int64) (bool, error) {
-	args := []string{string(payload), strconv.FormatInt(ttl.Milliseconds(), 10), strconv.FormatInt(at, 10), s.k.channel()}
+	args := []string{string(payload), strconv.FormatInt(ttl.Milliseconds(), 10), strconv.FormatInt(at, 10), s.channel}
 	n, err := s.script.Exec(ctx, s.c, []string{key}, args).AsInt64()
 	return n == 1, err
 }

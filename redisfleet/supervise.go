@@ -56,14 +56,16 @@ func (f *Fleet) supervise() {
 // it subscribes first, so that nothing published meanwhile is missed, then
 // loads the facts in force, re-seeds a server that restarted (its run id
 // changed) with the opens this instance remembers, and writes what waited.
-func (f *Fleet) connect(prevRunID string) (s session, runID string, reseeded int, err error) {
+func (f *Fleet) connect(prevRunID string) (_ session, runID string, reseeded int, err error) {
 	dctx, cancel := context.WithTimeout(f.ctx, f.cfg.dialTimeout())
 	defer cancel()
-	if s, err = f.o.dial(dctx, f.cfg, f.k); err != nil {
+	s, err := f.o.dial(dctx, f.cfg, f.k)
+	if err != nil {
 		return nil, "", 0, err
 	}
 	defer func() {
 		if err != nil {
+			f.setCurrent(nil)
 			s.close()
 		}
 	}()
@@ -73,6 +75,9 @@ func (f *Fleet) connect(prevRunID string) (s session, runID string, reseeded int
 	if runID, err = s.runID(dctx); err != nil {
 		return nil, "", 0, err
 	}
+	// Leases and writes may use the session from now on; Loaded closes
+	// after the load.
+	f.setCurrent(s)
 	restarted := prevRunID != "" && runID != prevRunID
 	if err = f.load(s, prevRunID != "" && !restarted); err != nil {
 		return nil, "", 0, err
@@ -80,10 +85,8 @@ func (f *Fleet) connect(prevRunID string) (s session, runID string, reseeded int
 	if restarted {
 		f.mem.markAllPending(time.Now())
 	}
-	f.setCurrent(s)
 	for _, a := range f.mem.pendingAccounts() {
 		if err = f.writeOne(s, a); err != nil {
-			f.setCurrent(nil)
 			return nil, "", 0, err
 		}
 		reseeded++

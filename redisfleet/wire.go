@@ -42,7 +42,7 @@ func encode(f resilient.AccountFact, instance string) ([]byte, error) {
 		Open:       f.Open,
 		Code:       f.Code,
 		StatusCode: f.StatusCode,
-		Message:    f.Message,
+		Message:    safeMessage(f.Message),
 		At:         f.At.UnixMicro(),
 		Instance:   instance,
 	}
@@ -109,4 +109,19 @@ func validAccount(s string) bool {
 		}
 	}
 	return true
+}
+
+// safeMessage returns msg, or "" when it holds seven digits or more: the
+// messages of the code table hold none, and a phone number must never
+// reach Redis, whatever a rule matched.
+func safeMessage(msg string) string {
+	digits := 0
+	for i := 0; i < len(msg); i++ {
+		if msg[i] >= '0' && msg[i] <= '9' {
+			if digits++; digits >= 7 {
+				return ""
+			}
+		}
+	}
+	return msg
 }

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-modules=(. examples bench)
+modules=(. examples bench redisfleet)
 staticcheck=honnef.co/go/tools/cmd/staticcheck@v0.8.2
 fuzztime=${FUZZTIME:-30000x}
 
@@ -27,6 +27,9 @@ step "Jaeger (built from the module proxy once, then cached)"
 JAEGER_BIN=$("$root/scripts/jaeger-bin.sh")
 export JAEGER_BIN
 echo "$JAEGER_BIN"
+
+step "redis-server (for the redisfleet tests; installed when absent)"
+"$root/scripts/redis.sh"
 
 step "tests (race detector on)"
 for m in "${modules[@]}"; do
