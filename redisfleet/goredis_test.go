@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,9 +45,36 @@ func dialGoRedis(ctx context.Context, cfg Config, k keys) (session, error) {
 func (s *goredisSession) fail()                   { s.doneOnce.Do(func() { close(s.done) }) }
 func (s *goredisSession) broken() <-chan struct{} { return s.done }
 
-func (s *goredisSession) write(ctx context.Context, key string, payload []byte, ttl time.Duration, at int64) (bool, error) {
-	n, err := s.script.Run(ctx, s.c, []string{key}, payload, ttl.Milliseconds(), at, s.k.channel()).Int64()
-	return n == 1, err
+func (s *goredisSession) write(ctx context.Context, ops []writeOp) []error {
+	errs := make([]error, len(ops))
+	args := func(op writeOp) []any { return []any{op.payload, op.ttl.Milliseconds(), op.at, s.k.channel()} }
+	cmds := make([]*redis.Cmd, len(ops))
+	_, _ = s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, op := range ops {
+			cmds[i] = s.script.EvalSha(ctx, p, []string{op.key}, args(op)...)
+		}
+		return nil
+	})
+	var again []int
+	for i, c := range cmds {
+		if err := c.Err(); err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+			again = append(again, i)
+			continue
+		}
+		errs[i] = cmds[i].Err()
+	}
+	if len(again) > 0 {
+		_, _ = s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, i := range again {
+				cmds[i] = s.script.Eval(ctx, p, []string{ops[i].key}, args(ops[i])...)
+			}
+			return nil
+		})
+		for _, i := range again {
+			errs[i] = cmds[i].Err()
+		}
+	}
+	return errs
 }
 
 func (s *goredisSession) lease(ctx context.Context, key, value string, ttl time.Duration) (bool, error) {

@@ -15,11 +15,11 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// fingerprint derives an account fingerprint the way the Transport does:
-// 32 hexadecimal digits of a SHA-256 of the account's identity.
+// fingerprint derives an account fingerprint of the Transport's form: 16
+// hexadecimal digits of a hash of the account's identity.
 func fingerprint(identity string) string {
 	sum := sha256.Sum256([]byte(identity))
-	return hex.EncodeToString(sum[:16])
+	return hex.EncodeToString(sum[:8])
 }
 
 // newFleet starts a Fleet named name on addr, closed by the test's cleanup.

@@ -39,9 +39,9 @@ type countingSession struct {
 	n *atomic.Int64
 }
 
-func (s countingSession) write(ctx context.Context, key string, payload []byte, ttl time.Duration, at int64) (bool, error) {
-	s.n.Add(1)
-	return s.session.write(ctx, key, payload, ttl, at)
+func (s countingSession) write(ctx context.Context, ops []writeOp) []error {
+	s.n.Add(int64(len(ops)))
+	return s.session.write(ctx, ops)
 }
 
 func counting(d dialer, n *atomic.Int64) dialer {

@@ -20,6 +20,7 @@ type entry struct {
 	fact    resilient.AccountFact
 	own     bool      // published by this instance
 	pending bool      // not yet written to Redis
+	queued  bool      // its account waits in the writer's queue
 	learned time.Time // when this instance took it in (its own clock)
 	keep    time.Time // when it may be forgotten
 }
@@ -43,8 +44,32 @@ func (m *memory) put(f resilient.AccountFact, own, pending bool, now time.Time, 
 		// copy of that open is known to be stale.
 		keep = e.fact.Until
 	}
-	m.m[f.Account] = &entry{fact: f, own: own, pending: pending, learned: now, keep: keep}
+	queued := e != nil && e.queued
+	m.m[f.Account] = &entry{fact: f, own: own, pending: pending, queued: queued, learned: now, keep: keep}
 	return true
+}
+
+// queue marks account's pending fact as queued and reports whether it
+// needs queueing: it is pending and not queued yet.
+func (m *memory) queue(account string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e := m.m[account]
+	if e == nil || !e.pending || e.queued {
+		return false
+	}
+	e.queued = true
+	return true
+}
+
+// unqueue clears the queued mark of account: the writer took it, or the
+// queue had no room.
+func (m *memory) unqueue(account string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e := m.m[account]; e != nil {
+		e.queued = false
+	}
 }
 
 // get returns a copy of the entry of account.

@@ -42,8 +42,8 @@ func TestOlderFactNeverReplacesNewer(t *testing.T) {
 	defer s.close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if wrote, err := s.write(ctx, testPrefix(t)+"acct:"+acct, payload, time.Second, older.At.UnixMicro()); err != nil || wrote {
-		t.Errorf("writing an older fact: wrote=%v err=%v; want it refused", wrote, err)
+	if errs := s.write(ctx, []writeOp{{testPrefix(t) + "acct:" + acct, payload, time.Second, older.At.UnixMicro()}}); errs[0] != nil {
+		t.Fatal(errs[0])
 	}
 	marker := openFact(fingerprint("account-order-marker"), 3*time.Second)
 	b.Publish(marker)

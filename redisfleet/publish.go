@@ -37,27 +37,50 @@ func (f *Fleet) Publish(fact resilient.AccountFact) {
 	f.enqueue(fact.Account)
 }
 
-// enqueue queues account for the writer, or counts a drop: its fact stays
-// pending in memory.
+// enqueue queues account for the writer unless it waits there already,
+// or counts a drop: its fact stays pending in memory for the next sweep.
 func (f *Fleet) enqueue(account string) bool {
+	if !f.mem.queue(account) {
+		return true
+	}
 	select {
 	case f.writes <- account:
 		return true
 	default:
+		f.mem.unqueue(account)
 		f.tel.factDropped(true)
 		return false
 	}
 }
 
+// maxBatch bounds the facts written in one round trip.
+const maxBatch = 128
+
+// writer writes what is queued, in batches of one round trip each: a slow
+// Redis slows the fleet's agreement, never a Publish.
 func (f *Fleet) writer() {
 	defer f.wg.Done()
+	accounts := make([]string, 0, maxBatch)
 	for {
 		select {
 		case <-f.ctx.Done():
 			return
 		case a := <-f.writes:
+			accounts = append(accounts[:0], a)
+		more:
+			for len(accounts) < maxBatch {
+				select {
+				case a := <-f.writes:
+					accounts = append(accounts, a)
+				default:
+					break more
+				}
+			}
+			for _, a := range accounts {
+				f.mem.unqueue(a)
+			}
 			if s := f.current(); s != nil {
-				if err := f.writeOne(s, a); err != nil {
+				if err := f.writePending(s, accounts); err != nil {
 					f.report(s)
 				}
 			}
@@ -65,34 +88,51 @@ func (f *Fleet) writer() {
 	}
 }
 
-// writeOne writes the newest fact of account if it is still pending.
-func (f *Fleet) writeOne(s session, account string) error {
-	e, ok := f.mem.get(account)
-	if !ok || !e.pending {
-		return nil
-	}
-	var ttl time.Duration
-	if e.fact.Open {
-		ttl = time.Until(e.fact.Until).Truncate(time.Millisecond)
-		if ttl <= 0 {
-			f.mem.written(account, e.fact.At)
-			return nil
+// writePending writes the newest facts of accounts that are still pending,
+// in one round trip, and returns the first error.
+func (f *Fleet) writePending(s session, accounts []string) error {
+	ops := make([]writeOp, 0, len(accounts))
+	facts := make([]entry, 0, len(accounts))
+	now := time.Now()
+	for _, a := range accounts {
+		e, ok := f.mem.get(a)
+		if !ok || !e.pending {
+			continue
 		}
+		var ttl time.Duration
+		if e.fact.Open {
+			// Truncated, so that the key never outlives the open time.
+			if ttl = e.fact.Until.Sub(now).Truncate(time.Millisecond); ttl <= 0 {
+				f.mem.written(a, e.fact.At)
+				continue
+			}
+		}
+		payload, err := encode(e.fact, e.fact.Instance)
+		if err != nil {
+			f.mem.written(a, e.fact.At)
+			continue
+		}
+		ops = append(ops, writeOp{key: f.k.account(a), payload: payload, ttl: ttl, at: e.fact.At.UnixMicro()})
+		facts = append(facts, e)
 	}
-	payload, err := encode(e.fact, e.fact.Instance)
-	if err != nil {
-		f.mem.written(account, e.fact.At)
+	if len(ops) == 0 {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(f.ctx, f.cfg.ioTimeout())
-	_, err = s.write(ctx, f.k.account(account), payload, ttl, e.fact.At.UnixMicro())
+	errs := s.write(ctx, ops)
 	cancel()
-	if err != nil {
-		return err
+	var first error
+	for i, err := range errs {
+		if err != nil {
+			if first == nil {
+				first = err
+			}
+			continue
+		}
+		f.mem.written(facts[i].fact.Account, facts[i].fact.At)
+		if facts[i].own {
+			f.tel.factPublished()
+		}
 	}
-	f.mem.written(account, e.fact.At)
-	if e.own {
-		f.tel.factPublished()
-	}
-	return nil
+	return first
 }

@@ -84,7 +84,7 @@ func TestRedisRevealsNothing(t *testing.T) {
 	a.Lease(accounts[1], 5*time.Second, func(ok bool) { got <- ok })
 	<-got
 
-	keyPattern := regexp.MustCompile(`^` + regexp.QuoteMeta(prefix) + `(acct|lease):[0-9a-f]{32}$`)
+	keyPattern := regexp.MustCompile(`^` + regexp.QuoteMeta(prefix) + `(acct|lease):[0-9a-f]{16}$`)
 	var everything [][]byte
 	keysSeen := 0
 	var cursor uint64

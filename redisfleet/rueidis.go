@@ -17,7 +17,6 @@ import (
 type rueidisSession struct {
 	c       rueidis.Client
 	k       keys
-	script  *rueidis.Lua
 	channel string // where write publishes; "" publishes nothing
 
 	mu       sync.Mutex
@@ -54,7 +53,7 @@ func dialRueidis(ctx context.Context, cfg Config, k keys) (session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &rueidisSession{c: c, k: k, script: rueidis.NewLuaScript(writeScript), channel: k.channel(), done: make(chan struct{})}
+	s := &rueidisSession{c: c, k: k, channel: k.channel(), done: make(chan struct{})}
 	// The handshake happened in NewClient; PING again under ctx so that a
 	// paused server is found out within the dial timeout.
 	pctx, cancel := context.WithTimeout(ctx, cfg.dialTimeout())
@@ -98,10 +97,36 @@ func (s *rueidisSession) fail() { s.doneOnce.Do(func() { close(s.done) }) }
 
 func (s *rueidisSession) broken() <-chan struct{} { return s.done }
 
-func (s *rueidisSession) write(ctx context.Context, key string, payload []byte, ttl time.Duration, at int64) (bool, error) {
-	args := []string{string(payload), strconv.FormatInt(ttl.Milliseconds(), 10), strconv.FormatInt(at, 10), s.channel}
-	n, err := s.script.Exec(ctx, s.c, []string{key}, args).AsInt64()
-	return n == 1, err
+func (s *rueidisSession) write(ctx context.Context, ops []writeOp) []error {
+	errs := make([]error, len(ops))
+	cmds := make(rueidis.Commands, len(ops))
+	for i, op := range ops {
+		cmds[i] = s.c.B().Evalsha().Sha1(writeScriptSHA).Numkeys(1).Key(op.key).Arg(s.args(op)...).Build()
+	}
+	var again []int
+	for i, r := range s.c.DoMulti(ctx, cmds...) {
+		if re, ok := rueidis.IsRedisErr(r.Error()); ok && re.IsNoScript() {
+			again = append(again, i)
+			continue
+		}
+		errs[i] = r.Error()
+	}
+	if len(again) == 0 {
+		return errs
+	}
+	// A server that restarted does not know the script yet.
+	cmds = cmds[:0]
+	for _, i := range again {
+		cmds = append(cmds, s.c.B().Eval().Script(writeScript).Numkeys(1).Key(ops[i].key).Arg(s.args(ops[i])...).Build())
+	}
+	for j, r := range s.c.DoMulti(ctx, cmds...) {
+		errs[again[j]] = r.Error()
+	}
+	return errs
+}
+
+func (s *rueidisSession) args(op writeOp) []string {
+	return []string{string(op.payload), strconv.FormatInt(op.ttl.Milliseconds(), 10), strconv.FormatInt(op.at, 10), s.channel}
 }
 
 func (s *rueidisSession) lease(ctx context.Context, key, value string, ttl time.Duration) (bool, error) {

@@ -1,5 +1,10 @@
 package redisfleet
 
+import (
+	"crypto/sha1"
+	"encoding/hex"
+)
+
 // writeScript stores and publishes a fact unless Redis holds a newer one of
 // the same account, in one round trip and atomically, so that a late or
 // repeated write never replaces a newer fact.
@@ -27,3 +32,9 @@ if ARGV[4] ~= '' then
 end
 return 1
 `
+
+// writeScriptSHA names writeScript for EVALSHA.
+var writeScriptSHA = func() string {
+	sum := sha1.Sum([]byte(writeScript))
+	return hex.EncodeToString(sum[:])
+}()

@@ -9,11 +9,10 @@ import (
 // failure; the Fleet dials a new one after each failure. Its methods are
 // safe for concurrent use and return when ctx ends.
 type session interface {
-	// write stores a fact and publishes it in one atomic step, unless Redis
-	// already holds a newer fact of the account: with ttl > 0 it sets key to
-	// payload for ttl, with ttl == 0 it deletes key. at is the fact's At in
-	// Unix microseconds. It reports whether the fact was newer.
-	write(ctx context.Context, key string, payload []byte, ttl time.Duration, at int64) (bool, error)
+	// write stores facts and publishes them, each in one atomic step
+	// unless Redis already holds a newer fact of its account, all in one
+	// round trip. It returns one error per op.
+	write(ctx context.Context, ops []writeOp) []error
 	// lease sets key to value for ttl unless it exists, and reports whether
 	// it did.
 	lease(ctx context.Context, key, value string, ttl time.Duration) (bool, error)
@@ -28,6 +27,16 @@ type session interface {
 	broken() <-chan struct{}
 	// close ends the session and waits for its goroutines.
 	close()
+}
+
+// writeOp is one fact to write: with ttl > 0 key is set to payload for
+// ttl, with ttl == 0 key is deleted; at is the fact's At in Unix
+// microseconds, which orders it against the fact Redis holds.
+type writeOp struct {
+	key     string
+	payload []byte
+	ttl     time.Duration
+	at      int64
 }
 
 // A dialer opens a session to the server of cfg, for the keys of k.

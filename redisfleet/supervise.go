@@ -85,11 +85,14 @@ func (f *Fleet) connect(prevRunID string) (_ session, runID string, reseeded int
 	if restarted {
 		f.mem.markAllPending(time.Now())
 	}
-	for _, a := range f.mem.pendingAccounts() {
-		if err = f.writeOne(s, a); err != nil {
+	pending := f.mem.pendingAccounts()
+	for len(pending) > 0 {
+		n := min(len(pending), maxBatch)
+		if err = f.writePending(s, pending[:n]); err != nil {
 			return nil, "", 0, err
 		}
-		reseeded++
+		reseeded += n
+		pending = pending[n:]
 	}
 	return s, runID, reseeded, nil
 }

@@ -95,11 +95,15 @@ func parseClass(s string) (resilient.Class, bool) {
 	return 0, false
 }
 
-// validAccount reports whether s is an account fingerprint: 32
+// accountDigits is the length of an account fingerprint (see
+// resilient.AccountFact).
+const accountDigits = 16
+
+// validAccount reports whether s is an account fingerprint: 16
 // hexadecimal digits. Anything else (a key, a login, a phone) is refused,
 // so that nothing but a fingerprint ever names a Redis key.
 func validAccount(s string) bool {
-	if len(s) != 32 {
+	if len(s) != accountDigits {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

@@ -37,7 +37,7 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 }
 
 func TestEncodeRefusesWhatIsNotAFingerprint(t *testing.T) {
-	for _, acct := range []string{"", "sk_live_0123456789abcdef0123456789", "+15551234567", strings.Repeat("g", 32), fingerprint("x") + "0"} {
+	for _, acct := range []string{"", "sk_live_0123456789abcdef0123456789", "+15551234567", strings.Repeat("g", 16), "0123456789abcdef0123456789abcdef", fingerprint("x") + "0"} {
 		if _, err := encode(resilient.AccountFact{Account: acct, At: time.Now()}, "i"); err == nil {
 			t.Errorf("encode accepted account %q", acct)
 		}
