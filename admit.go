@@ -25,6 +25,7 @@ func (c *call) admit() *CircuitOpenError {
 		return e
 	}
 	c.g = g
+	c.g.token = isLogin(c.req.URL.Path) || isRefresh(c.req.URL.Path)
 	if g.ap.probe != nil && cs.cfg.account.Probe != nil {
 		return c.probe()
 	}

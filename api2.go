@@ -93,11 +93,18 @@ func namesReferenceID(s string) bool {
 }
 
 // describesFormat reports whether a message about reference_id describes
-// its form ("may not be greater than 32 characters", "must contain only
-// alpha-numeric characters", "invalid format") rather than a duplicate.
+// its form ("may not be greater than 32 characters", "may only contain
+// letters and numbers", "invalid format") rather than a duplicate ("has
+// already been taken", "must be unique", "duplicate reference_id"), which
+// any message about it that says neither is taken to be.
 func describesFormat(m string) bool {
 	m = strings.ToLower(m)
-	for _, w := range [...]string{"format", "character", "alpha", "length", "long", "32"} {
+	for _, w := range [...]string{"taken", "already", "exist", "duplicate", "unique", "used"} {
+		if strings.Contains(m, w) {
+			return false
+		}
+	}
+	for _, w := range [...]string{"format", "character", "alpha", "letter", "digit", "number", "length", "long", "32", "contain", "valid"} {
 		if strings.Contains(m, w) {
 			return true
 		}

@@ -112,8 +112,8 @@ func newOpening(sc Scope, host string, by opener, at, until time.Time, instance 
 }
 
 func (by opener) description() string {
-	if d := CodeDescription(by.code); d != "" {
-		return d
+	if by.code != 0 {
+		return CodeDescription(by.code)
 	}
 	return by.message
 }

@@ -41,6 +41,7 @@ type hostState struct {
 type gate struct {
 	host   *hostState
 	ap, hp permit
+	token  bool // a login or refresh: its success says nothing of its account
 }
 
 func newCircuits(cfg circuitConfig, bud RetryBudget, fleet Fleet, cl clock) *circuits {
@@ -152,7 +153,7 @@ func (cs *circuits) record(g *gate, a account, out *Outcome, rule Rule, now time
 	failed := out.Class == ClassAccount && !neutral
 	s := cs.account(a, failed)
 	switch {
-	case s == nil || neutral || out.Class == ClassTransient:
+	case s == nil || neutral || out.Class == ClassTransient || g.token && !failed:
 		release(&g.ap)
 	case failed:
 		openFor := rule.OpenFor

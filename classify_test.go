@@ -8,18 +8,9 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 )
-
-func response(status int, body string, hdr ...string) *http.Response {
-	h := http.Header{}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		h.Set(hdr[i], hdr[i+1])
-	}
-	return &http.Response{StatusCode: status, Header: h, Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body))}
-}
 
 func TestClassifyResponse(t *testing.T) {
 	rs := newRuleSet(Policy{}.withDefaults())

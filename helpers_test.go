@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,6 +26,7 @@ type fakeClock struct {
 	now     time.Time
 	waits   []time.Duration
 	block   bool
+	blocked []chan time.Time   // the waits block holds, until Release
 	waiting chan time.Duration // receives each wait when set
 }
 
@@ -55,8 +57,20 @@ func (c *fakeClock) After(d time.Duration) (<-chan time.Time, func() bool) {
 	if !c.block {
 		c.now = c.now.Add(d)
 		ch <- c.now
+	} else {
+		c.blocked = append(c.blocked, ch)
 	}
 	return ch, func() bool { return true }
+}
+
+// Release ends every wait that block holds, without moving the time.
+func (c *fakeClock) Release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, ch := range c.blocked {
+		ch <- c.now
+	}
+	c.blocked = nil
 }
 
 func (c *fakeClock) Waits() []time.Duration {
@@ -112,4 +126,32 @@ func baseTransport(t *testing.T) *http.Transport {
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
 	return tr
+}
+
+// response returns an answer with status and body, for fake base
+// transports; hdr holds header names and values in turn.
+func response(status int, body string, hdr ...string) *http.Response {
+	h := http.Header{"Content-Type": {"application/json"}}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		h.Set(hdr[i], hdr[i+1])
+	}
+	return &http.Response{StatusCode: status, Status: http.StatusText(status), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: h, Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body))}
+}
+
+// newCall returns a request with the test's context, body and X-API-KEY.
+func newCall(t *testing.T, method, url, body, key string) *http.Request {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, url, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("X-API-KEY", key)
+	}
+	return req
 }

@@ -42,6 +42,7 @@ type identities struct {
 	keyFunc func(*http.Request) string
 	seed    maphash.Seed
 	tokens  sync.Map // token hash (maphash) -> account, learned from logins
+	subs    sync.Map // account of a JWT subject -> account of the login's key
 	ring    [tokenMemory]atomic.Uint64
 	next    atomic.Uint64
 }
@@ -75,23 +76,42 @@ func (ids *identities) of(req *http.Request, body func() []byte) account {
 	return 0
 }
 
-// ofToken returns the account of a bearer token.
+// ofToken returns the account of a bearer token: the account a login or
+// refresh returned it for, else the account its JWT subject was last seen
+// logging in as, else its subject's, else its own.
 func (ids *identities) ofToken(tok, host string) account {
 	if a, ok := ids.tokens.Load(maphash.String(ids.seed, tok)); ok {
 		return a.(account)
 	}
-	if sub, iss := jwtSubject(tok); sub != "" {
-		if iss == "" {
-			iss = host
+	if sub := subjectOf(tok, host); sub != 0 {
+		if a, ok := ids.subs.Load(sub); ok {
+			return a.(account)
 		}
-		return fingerprint("jwt", iss+"\x00"+sub)
+		return sub
 	}
 	return fingerprint("token", tok)
 }
 
-// learn remembers that bearer token tok belongs to a, bounded: past
-// tokenMemory tokens the oldest is forgotten.
-func (ids *identities) learn(tok string, a account) {
+// subjectOf returns the account a JWT's subject names, 0 for a token that
+// is not a JWT.
+func subjectOf(tok, host string) account {
+	sub, iss := jwtSubject(tok)
+	if sub == "" {
+		return 0
+	}
+	if iss == "" {
+		iss = host
+	}
+	return fingerprint("jwt", iss+"\x00"+sub)
+}
+
+// learn remembers that bearer token tok, issued by host, belongs to a, and
+// so does its JWT subject; bounded: past tokenMemory tokens the oldest is
+// forgotten (subjects are one per account).
+func (ids *identities) learn(tok, host string, a account) {
+	if sub := subjectOf(tok, host); sub != 0 && sub != a {
+		ids.subs.Store(sub, a)
+	}
 	h := maphash.String(ids.seed, tok)
 	if _, loaded := ids.tokens.LoadOrStore(h, a); loaded {
 		return
@@ -109,7 +129,7 @@ func (ids *identities) learnLogin(req *http.Request, status int, body []byte, a 
 		return
 	}
 	if tok := fastjson.GetString(body, "bearer"); tok != "" {
-		ids.learn(tok, a)
+		ids.learn(tok, req.URL.Host, a)
 	}
 }
 

@@ -61,8 +61,9 @@ func (rs *ruleSet) forCode(code int) Rule {
 
 // forAPI2 returns the deciding message of an API 2.0 error answer and its
 // rule: the first of its messages that a message rule names, else, on 422,
-// a rejected known reference_id (a duplicate), else the first documented message,
-// else the status with the first message.
+// a rejected known reference_id (a duplicate), else the most severe
+// documented message (an account-level one first), else the status with the
+// first message.
 func (rs *ruleSet) forAPI2(a *api2Answer, status int) (string, Rule) {
 	for _, m := range a.messages {
 		if r, ok := rs.messages[normMessage(m)]; ok {
@@ -78,15 +79,19 @@ func (rs *ruleSet) forAPI2(a *api2Answer, status int) (string, Rule) {
 		r.Duplicate = true
 		return first, r
 	}
-	for _, m := range a.messages {
-		key := normMessage(m)
-		if c, ok := apiMessages[key]; ok {
-			r := rs.forClass(c)
-			r.Duplicate = isDuplicateMessage(key)
-			return m, r
+	best := -1
+	for i, m := range a.messages {
+		if c, ok := apiMessages[normMessage(m)]; ok && (best < 0 || severity(c) > severity(apiMessages[normMessage(a.messages[best])])) {
+			best = i
 		}
 	}
-	return first, rs.forStatus(status)
+	if best < 0 {
+		return first, rs.forStatus(status)
+	}
+	key := normMessage(a.messages[best])
+	r := rs.forClass(apiMessages[key])
+	r.Duplicate = isDuplicateMessage(key)
+	return a.messages[best], r
 }
 
 // forStatus returns the rule of an HTTP status that carried no code.
