@@ -2,6 +2,7 @@ package resilient
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"strconv"
 
@@ -49,14 +50,19 @@ var parsers fastjson.ParserPool
 func parseAnswer(body []byte) answer {
 	var a answer
 	body = bytes.TrimLeft(body, " \t\r\n")
-	if len(body) == 0 || body[0] != '{' || fastjson.ValidateBytes(body) != nil {
+	if len(body) == 0 || body[0] != '{' || !controlFree(body) {
 		return a
 	}
 	p := parsers.Get()
 	defer parsers.Put(p)
 	v, err := p.ParseBytes(body)
-	if err != nil {
-		return a
+	if err != nil || fastjson.ValidateBytes(body) != nil {
+		if body = pruned(body); body == nil {
+			return a
+		}
+		if v, err = p.ParseBytes(body); err != nil {
+			return a
+		}
 	}
 	var f topFields
 	f.read(v)
@@ -85,6 +91,66 @@ func parseAnswer(body []byte) answer {
 		}
 	}
 	return a
+}
+
+// prunedDepth is the nesting below which pruned keeps values: deeper than
+// any field classification reads, far shallower than fastjson's limit.
+const prunedDepth = 8
+
+// pruned returns a valid JSON body that fastjson refuses (it nests deeper
+// than fastjson allows) with every value nested deeper than prunedDepth
+// replaced by null, so that a code beside a deep value is still read; nil
+// for a body that is not valid JSON.
+func pruned(body []byte) []byte {
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	var v any
+	if d.Decode(&v) != nil || d.More() {
+		return nil
+	}
+	out, err := json.Marshal(prune(v, 0))
+	if err != nil {
+		return nil
+	}
+	return out
+}
+
+func prune(v any, depth int) any {
+	if depth >= prunedDepth {
+		return nil
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		for k, c := range v {
+			v[k] = prune(c, depth+1)
+		}
+	case []any:
+		for i, c := range v {
+			v[i] = prune(c, depth+1)
+		}
+	}
+	return v
+}
+
+// controlFree reports whether body holds no control character where JSON
+// allows none: inside a string, or outside one except as white space.
+// (fastjson's validation lets them pass; encoding/json, and so the SDKs,
+// refuse the whole body.)
+func controlFree(body []byte) bool {
+	inString, escaped := false, false
+	for _, c := range body {
+		switch {
+		case c < 0x20 && (inString || c != ' ' && c != '\t' && c != '\n' && c != '\r'):
+			return false
+		case escaped:
+			escaped = false
+		case c == '\\':
+			escaped = inString
+		case c == '"':
+			inString = !inString
+		}
+	}
+	return true
 }
 
 // topFields are the fields of an answer object that classification reads.

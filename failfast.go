@@ -3,7 +3,6 @@ package resilient
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -99,6 +98,8 @@ func (e *CircuitOpenError) response(req *http.Request, now time.Time) *http.Resp
 		secs := int(e.Until.Sub(now)/time.Second) + 1
 		h.Set("Retry-After", strconv.Itoa(max(secs, 1)))
 	}
+	rb := &responseBody{outcome: Outcome{Class: e.Class, Code: e.Code, Description: e.Description, StatusCode: status}}
+	rb.r.Reset(body)
 	return &http.Response{
 		Status:        strconv.Itoa(status) + " " + http.StatusText(status),
 		StatusCode:    status,
@@ -106,7 +107,7 @@ func (e *CircuitOpenError) response(req *http.Request, now time.Time) *http.Resp
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        h,
-		Body:          io.NopCloser(strings.NewReader(string(body))),
+		Body:          rb,
 		ContentLength: int64(len(body)),
 		Request:       req,
 	}

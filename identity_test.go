@@ -173,3 +173,17 @@ func TestAPIKeyHeaderInAnyCase(t *testing.T) {
 		t.Errorf("the tenant without funds: %v, want a fail-fast", err)
 	}
 }
+
+// FuzzJWTSubject reads untrusted bearer tokens: never a panic, and an
+// account only from a token with a subject.
+func FuzzJWTSubject(f *testing.F) {
+	for _, s := range []string{jwt(`{"sub":"7"}`), jwt(`{"id":208}`), "a.b.c", "..", "a." + strings.Repeat("A", 5000) + ".c", jwt(`[1]`), jwt(`{"sub":{}}`)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, tok string) {
+		sub, _ := jwtSubject(tok)
+		if a := subjectOf(tok, "h"); (a != 0) != (sub != "") {
+			t.Fatalf("subject %q, account %v", sub, a)
+		}
+	})
+}

@@ -1,0 +1,84 @@
+package resilient
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/resilient-sms/resilient/notificoretest"
+)
+
+// spanTexts returns every text the recorded spans hold: names, status
+// descriptions, attributes and events.
+func (r *recorder) spanTexts() string {
+	var b strings.Builder
+	for _, s := range r.spans.Ended() {
+		fmt.Fprintln(&b, s.Name(), s.Status().Description, s.Attributes())
+		for _, ev := range s.Events() {
+			fmt.Fprintln(&b, ev.Name, ev.Attributes)
+		}
+	}
+	return b.String()
+}
+
+func TestTelemetryHoldsNoServerText(t *testing.T) {
+	const phone = "35790000001"
+	echo := "invalid phone number " + phone
+	tests := []struct {
+		name  string
+		opts  []Option
+		fault notificoretest.Fault
+		calls int
+	}{
+		{"permanent code", nil, notificoretest.Fault{Code: 21, Description: echo}, 1},
+		{"permanent code as an API error", []Option{WithAPIErrors()}, notificoretest.Fault{Code: 21, Description: echo}, 1},
+		{"account code, then a fail-fast", nil, notificoretest.Fault{Code: 8, Description: "no funds for " + phone}, 2},
+		{"account code, then a fail-fast answer", []Option{WithFailFastAnswers(), WithAPIErrors()}, notificoretest.Fault{Code: 8, Description: "no funds for " + phone}, 2},
+		{"undocumented API 2.0 message", nil, notificoretest.Fault{Status: 402, Shape: notificoretest.ShapeAPI2Message, Description: "blocked: " + phone}, 2},
+		{"transient, then given up", []Option{WithMaxAttempts(2)}, notificoretest.Fault{Status: 503, Body: "<html>" + phone + "</html>"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := newRecorder(t)
+			srv := newServer(t)
+			srv.Script(tt.fault, tt.fault)
+			rt := newTestTransport(t, newFakeClock(), append(rec.options(), tt.opts...)...)
+			for range tt.calls {
+				resp, err := send(t, rt, http.MethodPut, srv.RESTURL()+"/sms/create", smsNoRef)
+				if err == nil {
+					readAll(t, resp)
+				}
+			}
+			if texts := rec.spanTexts(); strings.Contains(texts, phone) {
+				t.Errorf("telemetry holds the server's text:\n%s", texts)
+			}
+		})
+	}
+}
+
+func TestUndocumentedCodesShareOneSeries(t *testing.T) {
+	rec := newRecorder(t)
+	base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		return response(200, `{"error":`+r.URL.Query().Get("code")+`}`), nil
+	})
+	rt := NewTransport(base, append(rec.options(), withClock(newFakeClock()))...)
+	for code := 1000; code < 1300; code++ {
+		resp, err := rt.RoundTrip(newCall(t, http.MethodGet, fmt.Sprint("https://api.test/rest/sms/1?code=", code), "", testKey))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	h := rec.metrics(t)["http.client.request.duration"].(metricdata.Histogram[float64])
+	types := map[string]bool{}
+	for _, dp := range h.DataPoints {
+		v, _ := dp.Attributes.Value("error.type")
+		types[v.AsString()] = true
+	}
+	if len(types) != 1 || !types["notificore_other"] {
+		t.Errorf("error.type values %v, want one shared value", types)
+	}
+}
