@@ -74,6 +74,12 @@ func (s *goredisSession) write(ctx context.Context, ops []writeOp) []error {
 			errs[i] = cmds[i].Err()
 		}
 	}
+	for i, err := range errs {
+		var re redis.Error
+		if errors.As(err, &re) && !errors.Is(err, redis.Nil) {
+			errs[i] = &rejectedError{err}
+		}
+	}
 	return errs
 }
 

@@ -2,6 +2,7 @@ package redisfleet
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/resilient-sms/resilient"
@@ -123,6 +124,14 @@ func (f *Fleet) writePending(s session, accounts []string) error {
 	cancel()
 	var first error
 	for i, err := range errs {
+		var rej *rejectedError
+		if errors.As(err, &rej) {
+			// Redis refuses this fact (a key of another type under the
+			// prefix, say): trying again would not help.
+			f.mem.written(facts[i].fact.Account, facts[i].fact.At)
+			f.tel.factRejected(err)
+			continue
+		}
 		if err != nil {
 			if first == nil {
 				first = err

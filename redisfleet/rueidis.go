@@ -54,11 +54,9 @@ func dialRueidis(ctx context.Context, cfg Config, k keys) (session, error) {
 		return nil, err
 	}
 	s := &rueidisSession{c: c, k: k, channel: k.channel(), done: make(chan struct{})}
-	// The handshake happened in NewClient; PING again under ctx so that a
-	// paused server is found out within the dial timeout.
-	pctx, cancel := context.WithTimeout(ctx, cfg.dialTimeout())
-	defer cancel()
-	if err := c.Do(pctx, c.B().Ping().Build()).Error(); err != nil {
+	// The handshake happened in NewClient, bounded by the dial timeout;
+	// PING under ctx all the same.
+	if err := c.Do(ctx, c.B().Ping().Build()).Error(); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -112,7 +110,7 @@ func (s *rueidisSession) write(ctx context.Context, ops []writeOp) []error {
 		errs[i] = r.Error()
 	}
 	if len(again) == 0 {
-		return errs
+		return rejected(errs)
 	}
 	// A server that restarted does not know the script yet.
 	cmds = cmds[:0]
@@ -121,6 +119,16 @@ func (s *rueidisSession) write(ctx context.Context, ops []writeOp) []error {
 	}
 	for j, r := range s.c.DoMulti(ctx, cmds...) {
 		errs[again[j]] = r.Error()
+	}
+	return rejected(errs)
+}
+
+// rejected marks the errors that Redis answered with.
+func rejected(errs []error) []error {
+	for i, err := range errs {
+		if _, ok := rueidis.IsRedisErr(err); ok && err != nil {
+			errs[i] = &rejectedError{err}
+		}
 	}
 	return errs
 }

@@ -11,7 +11,8 @@ import (
 type session interface {
 	// write stores facts and publishes them, each in one atomic step
 	// unless Redis already holds a newer fact of its account, all in one
-	// round trip. It returns one error per op.
+	// round trip. It returns one error per op: a *rejectedError when Redis
+	// answered with an error (the op will fail again; the session is fine).
 	write(ctx context.Context, ops []writeOp) []error
 	// lease sets key to value for ttl unless it exists, and reports whether
 	// it did.
@@ -41,3 +42,10 @@ type writeOp struct {
 
 // A dialer opens a session to the server of cfg, for the keys of k.
 type dialer func(ctx context.Context, cfg Config, k keys) (session, error)
+
+// rejectedError is an error Redis answered with, as opposed to a failure to
+// reach it.
+type rejectedError struct{ err error }
+
+func (e *rejectedError) Error() string { return e.err.Error() }
+func (e *rejectedError) Unwrap() error { return e.err }

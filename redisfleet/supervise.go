@@ -57,22 +57,24 @@ func (f *Fleet) supervise() {
 // loads the facts in force, re-seeds a server that restarted (its run id
 // changed) with the opens this instance remembers, and writes what waited.
 func (f *Fleet) connect(prevRunID string) (_ session, runID string, reseeded int, err error) {
-	dctx, cancel := context.WithTimeout(f.ctx, f.cfg.dialTimeout())
-	defer cancel()
+	dctx, cancel := context.WithTimeout(f.ctx, f.cfg.dialTimeout()+f.cfg.ioTimeout())
 	s, err := f.o.dial(dctx, f.cfg, f.k)
+	cancel()
 	if err != nil {
 		return nil, "", 0, err
 	}
+	ictx, cancel := context.WithTimeout(f.ctx, f.cfg.ioTimeout())
+	defer cancel()
 	defer func() {
 		if err != nil {
 			f.setCurrent(nil)
 			s.close()
 		}
 	}()
-	if err = s.receive(dctx, f.onMessage); err != nil {
+	if err = s.receive(ictx, f.onMessage); err != nil {
 		return nil, "", 0, err
 	}
-	if runID, err = s.runID(dctx); err != nil {
+	if runID, err = s.runID(ictx); err != nil {
 		return nil, "", 0, err
 	}
 	// Leases and writes may use the session from now on; Loaded closes
@@ -85,14 +87,9 @@ func (f *Fleet) connect(prevRunID string) (_ session, runID string, reseeded int
 	if restarted {
 		f.mem.markAllPending(time.Now())
 	}
-	pending := f.mem.pendingAccounts()
-	for len(pending) > 0 {
-		n := min(len(pending), maxBatch)
-		if err = f.writePending(s, pending[:n]); err != nil {
-			return nil, "", 0, err
-		}
-		reseeded += n
-		pending = pending[n:]
+	reseeded = len(f.mem.pendingAccounts())
+	if err = f.writeAllPending(s); err != nil {
+		return nil, "", 0, err
 	}
 	return s, runID, reseeded, nil
 }
@@ -147,11 +144,23 @@ func (f *Fleet) serve(s session, runID string) error {
 			now := time.Now()
 			f.mem.prune(now)
 			f.pruneLeases(now)
-			for _, a := range f.mem.pendingAccounts() {
-				if !f.enqueue(a) {
-					break
-				}
+			if err := f.writeAllPending(s); err != nil {
+				return err
 			}
 		}
 	}
+}
+
+// writeAllPending writes every fact still pending, a batch per round trip:
+// after a reconnect, and each sweep for the facts that found the queue full.
+func (f *Fleet) writeAllPending(s session) error {
+	pending := f.mem.pendingAccounts()
+	for len(pending) > 0 {
+		n := min(len(pending), maxBatch)
+		if err := f.writePending(s, pending[:n]); err != nil {
+			return err
+		}
+		pending = pending[n:]
+	}
+	return nil
 }

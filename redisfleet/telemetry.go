@@ -31,6 +31,7 @@ type telemetry struct {
 
 	published, received, dropped, disconnects, localLeases atomic.Uint64
 	connected                                              atomic.Bool
+	lastRejectLog                                          atomic.Int64
 
 	mPublished, mReceived, mDropped, mDisconnects, mLeases metric.Int64Counter
 	reg                                                    metric.Registration
@@ -108,6 +109,17 @@ func (t *telemetry) factDropped(out bool) {
 	} else {
 		t.mDropped.Add(context.Background(), 1, dirIn)
 	}
+}
+
+// factRejected counts a fact Redis refused and logs why, at most once a
+// minute.
+func (t *telemetry) factRejected(err error) {
+	t.factDropped(true)
+	now := time.Now().UnixNano()
+	if last := t.lastRejectLog.Load(); now-last < int64(time.Minute) || !t.lastRejectLog.CompareAndSwap(last, now) {
+		return
+	}
+	t.log.Warn("redisfleet: Redis refused a fact", slog.String("error", err.Error()))
 }
 
 func (t *telemetry) lease(granted, local bool) {

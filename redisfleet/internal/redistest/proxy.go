@@ -20,6 +20,7 @@ type Proxy struct {
 	mu    sync.Mutex
 	conns map[net.Conn]bool
 	done  bool
+	cut   bool
 }
 
 // NewProxy starts a proxy to target, stopped by the test's cleanup.
@@ -42,6 +43,24 @@ func (p *Proxy) Addr() string { return p.l.Addr().String() }
 // SetDelay sets the delay every chunk of data takes from now on.
 func (p *Proxy) SetDelay(d time.Duration) { p.delay.Store(int64(d)) }
 
+// Cut closes every connection and refuses new ones until Restore: this
+// side of the network is gone while the server keeps running.
+func (p *Proxy) Cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cut = true
+	for c := range p.conns {
+		_ = c.Close()
+	}
+}
+
+// Restore accepts connections again after Cut.
+func (p *Proxy) Restore() {
+	p.mu.Lock()
+	p.cut = false
+	p.mu.Unlock()
+}
+
 // Close stops the proxy and its connections and waits for its goroutines.
 func (p *Proxy) Close() {
 	p.mu.Lock()
@@ -61,7 +80,7 @@ func (p *Proxy) Close() {
 func (p *Proxy) track(c net.Conn) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.done {
+	if p.done || p.cut {
 		_ = c.Close()
 		return false
 	}
@@ -84,7 +103,7 @@ func (p *Proxy) accept() {
 		if !p.track(c) || !p.track(u) {
 			_ = c.Close()
 			_ = u.Close()
-			return
+			continue
 		}
 		p.wg.Add(2)
 		go p.pipe(c, u)
@@ -134,4 +153,8 @@ func (p *Proxy) pipe(src, dst net.Conn) {
 	}
 	close(ch)
 	inner.Wait()
+	p.mu.Lock()
+	delete(p.conns, src)
+	delete(p.conns, dst)
+	p.mu.Unlock()
 }
