@@ -1,19 +1,14 @@
 package resilient
 
-import (
-	"time"
-)
+import "time"
 
-// admit asks the call's circuits for leave to send an attempt. When the call
-// holds the probe slot of its account's half-open circuit and a probe
-// request is configured, the probe goes first, in place of the call. It
-// returns the fail-fast error when the call may not go.
-func (c *call) admit() *CircuitOpenError {
+// admit asks the call's circuits for leave to send an attempt and returns
+// what the call then holds, or the fail-fast error. When the call holds the
+// probe slot of its account's half-open circuit and a probe request is
+// configured, the probe goes first, in place of the call.
+func (c *call) admit() (gate, *CircuitOpenError) {
 	cs := c.t.circuits
 	now := c.t.clock.Now()
-	if c.host == nil {
-		c.host = cs.host(c.req.URL.Host)
-	}
 	var a account
 	if cs.tracking() {
 		a = c.account()
@@ -22,14 +17,38 @@ func (c *call) admit() *CircuitOpenError {
 	c.report(acct, ScopeAccount, now, false)
 	c.report(host, ScopeHost, now, false)
 	if e != nil {
-		return e
+		return g, e
 	}
-	c.g = g
-	c.g.token = isLogin(c.req.URL.Path) || isRefresh(c.req.URL.Path)
+	g.token = isLogin(c.req.URL.Path) || isRefresh(c.req.URL.Path)
 	if g.ap.probe != nil && cs.cfg.account.Probe != nil {
-		return c.probe()
+		return c.probe(g)
 	}
-	return nil
+	return g, nil
+}
+
+// probe sends AccountCircuit.Probe's request in place of the call holding
+// g. A success closes the circuit and the call goes on; another
+// account-level answer re-opens it and the call fails fast, having sent
+// nothing of its own; anything else frees the slot and the call goes on.
+func (c *call) probe(g gate) (gate, *CircuitOpenError) {
+	preq, err := c.t.circuits.cfg.account.Probe(c.req)
+	if err != nil || preq == nil {
+		return g, nil // the call is the probe
+	}
+	r := new(result)
+	c.t.exchange(c.ctx, preq.WithContext(c.ctx), new(responseBody), r)
+	discard(r.resp)
+	c.t.tel.probed(c.tel, &r.out)
+	pg := gate{ap: g.ap} // only the account circuit hears of the probe
+	g.ap = permit{}
+	now := c.t.clock.Now()
+	acct, _ := c.t.circuits.record(&pg, c.acct, &r.out, r.rule, now)
+	c.report(acct, ScopeAccount, now, true)
+	if acct.to == StateOpen {
+		g.release()
+		return g, acct.o.err
+	}
+	return g, nil
 }
 
 // report hands a circuit's change to the telemetry and the listener and,
@@ -38,8 +57,7 @@ func (c *call) report(ch change, sc Scope, now time.Time, answered bool) {
 	if !ch.happened() {
 		return
 	}
-	ev := eventOf(ch, sc, hostName(c.host), now)
-	c.t.changed(c.tel, ev)
+	c.t.changed(c.tel, eventOf(ch, sc, hostName(c.host), now))
 	if answered && sc == ScopeAccount && ch.to != StateHalfOpen {
 		c.t.publish(c.acct, ch, now)
 	}

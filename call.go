@@ -5,12 +5,12 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/cenkalti/backoff/v4"
-
 	"github.com/resilient-sms/resilient/resilientconv"
 )
 
-// call is one RoundTrip: it owns its state and its flow, each step a method:
+// call is one RoundTrip. It owns its state, written in this file only (the
+// parts with a type of their own are written by that type's methods), and
+// its flow:
 //
 //	admit → send → reconcile → record → judge → finish, or wait and admit again
 type call struct {
@@ -26,39 +26,25 @@ type call struct {
 
 	body     bodySource
 	prepared bool
-	idem     int8 // 0 unknown, 1 idempotent, -1 not
+	safety   resendSafety
 	hist     history
+	retry    retryDelays
 
 	attempts int
-	bo       *backoff.ExponentialBackOff
-	boFor    Backoff
-	last     *result // the answer before the current wait, while it is kept
-	end      final   // how the call ended, once it has
-
-	first struct { // the first attempt's request copy, response body and result
-		req  http.Request
-		body responseBody
-		res  result
-	}
+	slots    attemptSlots // the first attempt's request copy, body and result
+	last     *result      // the answer before the current wait, while it is kept
 }
 
 // result is one attempt's answer, or its failure when resp is nil.
 type result struct {
 	resp *http.Response
-	body *responseBody // resp's body after classification; nil when none
+	body *responseBody // resp's body after classification
 	out  Outcome
 	rule Rule
 	sent sentAttempt
 }
 
-// sentAttempt is what the telemetry needs to end an attempt's span.
-type sentAttempt struct {
-	req   *http.Request
-	span  telAttempt
-	start time.Time
-}
-
-// final is how a call ended, for the telemetry and for the caller.
+// final is how a call ended, for the telemetry.
 type final struct {
 	attempts int
 	last     *result // the last attempt's; nil when none was sent
@@ -67,13 +53,15 @@ type final struct {
 }
 
 // run is the call's flow.
-func (c *call) run() (*http.Response, error) {
-	if isLogin(c.req.URL.Path) {
+func (c *call) run() (final, *http.Response, error) {
+	c.host = c.t.circuits.host(c.req.URL.Host)
+	if isLogin(c.req.URL.Path) { // a login's account is in its body
 		if err := c.prepare(); err != nil {
 			return c.unsent(err)
 		}
 	}
-	if e := c.admit(); e != nil {
+	var e *CircuitOpenError
+	if c.g, e = c.admit(); e != nil {
 		return c.failFast(e)
 	}
 	if err := c.prepare(); err != nil {
@@ -81,6 +69,8 @@ func (c *call) run() (*http.Response, error) {
 	}
 	c.host.budget.deposit()
 	for {
+		c.attempts++
+		c.drop()
 		r := c.send()
 		c.reconcile(r)
 		c.t.tel.endAttempt(c.tel, r)
@@ -94,7 +84,7 @@ func (c *call) run() (*http.Response, error) {
 		if err := c.wait(d.delay); err != nil {
 			return c.canceled(err)
 		}
-		if e := c.admit(); e != nil {
+		if c.g, e = c.admit(); e != nil {
 			return c.stoppedOpen(e)
 		}
 	}
@@ -140,57 +130,24 @@ func (c *call) record(r *result) {
 // choice, unless a circuit of the call is now open or the host's retry
 // budget is spent.
 func (c *call) judge(r *result) decision {
-	d := c.decide(r)
-	switch {
-	case !d.retry:
-	case c.t.circuits.opened(c.acct, c.host, c.t.clock.Now()):
-		d = decision{reason: resilientconv.ReasonCircuitOpen}
-	case c.host != nil && !throttled(r.out.Code) && !c.host.budget.withdraw():
-		d = decision{reason: resilientconv.ReasonBudget}
-	}
-	return d
-}
-
-// decide gathers the call's state and asks the pure decide step.
-func (c *call) decide(r *result) decision {
 	out, rule := &r.out, r.rule
 	in := decideInput{out: out, rule: rule, attempt: c.attempts, maxRA: c.t.policy.MaxRetryAfter, timeLeft: -1}
 	if out.Class == ClassTransient && !out.Canceled && c.attempts < rule.MaxAttempts {
-		in.resendSafe = c.resendSafe(out)
-		if c.bo == nil || c.boFor != rule.Backoff {
-			c.bo, c.boFor = rule.Backoff.newBackOff(), rule.Backoff
-		}
-		in.backoff = c.bo.NextBackOff()
+		in.resendSafe = c.safety.safe(c.req, &c.body, out, c.t.policy.MaxRequestBodyBytes)
+		in.backoff = c.retry.next(rule.Backoff)
 		if dl, ok := c.ctx.Deadline(); ok {
 			in.timeLeft = max(dl.Sub(c.t.clock.Now()), 0)
 		}
 	}
-	return decide(in)
-}
-
-// resendSafe reports whether sending the request again cannot send a
-// message twice: the body can be replayed, and the failed attempt was never
-// processed or the request is idempotent.
-func (c *call) resendSafe(out *Outcome) bool {
-	if !c.body.replayable {
-		return false
+	d := decide(in)
+	switch {
+	case !d.retry:
+	case c.t.circuits.opened(c.acct, c.host, c.t.clock.Now()):
+		d = decision{reason: resilientconv.ReasonCircuitOpen}
+	case !throttled(out.Code) && !c.host.budget.withdraw():
+		d = decision{reason: resilientconv.ReasonBudget}
 	}
-	if !out.Ambiguous {
-		return true
-	}
-	if c.idem == 0 {
-		c.idem = -1
-		switch {
-		case idempotentMethod(c.req.Method) || markedIdempotent(c.ctx):
-			c.idem = 1
-		case isOTP(c.req.URL.Path):
-		default:
-			if b, ok := c.body.bytes(c.t.policy.MaxRequestBodyBytes); ok && everyMessageReferenced(b) {
-				c.idem = 1
-			}
-		}
-	}
-	return c.idem == 1
+	return d
 }
 
 // keep holds on to an answer about to be retried, so that a circuit opening
@@ -198,7 +155,7 @@ func (c *call) resendSafe(out *Outcome) bool {
 // connection is drained and closed instead.
 func (c *call) keep(r *result) {
 	c.drop()
-	if r.resp != nil && (r.body == nil || r.body.rest != nil) {
+	if r.resp != nil && r.body != nil && r.body.rest != nil {
 		discard(r.resp)
 		r.resp = nil
 	}
@@ -211,6 +168,13 @@ func (c *call) drop() {
 		discard(c.last.resp)
 		c.last = nil
 	}
+}
+
+// takeLast hands over the kept answer.
+func (c *call) takeLast() *result {
+	r := c.last
+	c.last = nil
+	return r
 }
 
 // wait blocks for d or until the call's context ends.

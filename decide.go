@@ -3,6 +3,8 @@ package resilient
 import (
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
+
 	"github.com/resilient-sms/resilient/resilientconv"
 )
 
@@ -55,4 +57,19 @@ func decide(in decideInput) decision {
 		return decision{delay: d.delay, source: d.source, reason: resilientconv.ReasonDeadline}
 	}
 	return d
+}
+
+// retryDelays is a call's back-off generator, made for the rule of its
+// first retry and made anew when a later retry's rule has other numbers.
+type retryDelays struct {
+	bo    *backoff.ExponentialBackOff
+	shape Backoff
+}
+
+// next returns the next back-off delay under b.
+func (r *retryDelays) next(b Backoff) time.Duration {
+	if r.bo == nil || r.shape != b {
+		r.bo, r.shape = b.newBackOff(), b
+	}
+	return r.bo.NextBackOff()
 }

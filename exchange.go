@@ -4,23 +4,41 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 )
 
 // errNilResponse stands in for the error of a base transport that broke its
 // contract by returning neither a response nor an error.
 var errNilResponse = errors.New("resilient: base transport returned no response and no error")
 
-// send makes one attempt: a copy of the request with its body for this
-// attempt, traced, through the base transport, classified.
-func (c *call) send() *result {
-	c.attempts++
-	c.drop()
-	// Most calls make one attempt: its request copy, body and result come
-	// with the call.
-	res, rb, cp := &c.first.res, &c.first.body, &c.first.req
-	if c.attempts > 1 {
-		res, rb, cp = new(result), new(responseBody), new(http.Request)
+// attemptSlots hold the first attempt's request copy, response body and
+// result, allocated with the call: most calls make one attempt.
+type attemptSlots struct {
+	req  http.Request
+	body responseBody
+	res  result
+}
+
+// take returns the slots of attempt n: the call's own for the first, fresh
+// ones after.
+func (s *attemptSlots) take(n int) (*http.Request, *responseBody, *result) {
+	if n == 1 {
+		return &s.req, &s.body, &s.res
 	}
+	return new(http.Request), new(responseBody), new(result)
+}
+
+// sentAttempt is what the telemetry needs to end an attempt's span.
+type sentAttempt struct {
+	req   *http.Request
+	span  telAttempt
+	start time.Time
+}
+
+// send makes the call's current attempt: a copy of the request with its
+// body for this attempt, traced, through the base transport, classified.
+func (c *call) send() *result {
+	cp, rb, res := c.slots.take(c.attempts)
 	rc, err := c.body.open(c.attempts)
 	if err != nil {
 		*res = result{out: Outcome{Class: ClassPermanent, Local: true, Err: err}, rule: c.t.rules.forClass(ClassPermanent)}

@@ -44,7 +44,10 @@ type CircuitOpenError struct {
 // Error says which circuit is open, what opened it and until when.
 func (e *CircuitOpenError) Error() string {
 	var b strings.Builder
-	b.WriteString("resilient: " + string(e.Scope) + " circuit open for " + e.Host)
+	b.WriteString("resilient: " + string(e.Scope) + " circuit open")
+	if e.Host != "" {
+		b.WriteString(" for " + e.Host)
+	}
 	switch {
 	case e.Code != 0:
 		b.WriteString(" (code " + strconv.Itoa(e.Code))

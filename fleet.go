@@ -1,8 +1,10 @@
 package resilient
 
 import (
+	"runtime"
 	"strconv"
 	"time"
+	"weak"
 )
 
 // Fleet carries account-circuit facts between the instances of a fleet: the
@@ -61,8 +63,23 @@ type AccountFact struct {
 	// At is when the fact was learned.
 	At time.Time
 	// Instance names the instance that learned the fact. A Fleet sets it
-	// on the facts it delivers; Publish ignores it.
+	// on the facts it delivers, "" when it cannot tell (a close it found
+	// by comparing its store with what it had seen); Publish ignores it.
 	Instance string
+}
+
+// subscribe has the fleet deliver its facts to the Transport, holding it
+// weakly: the subscription ends once the Transport is no longer reachable.
+func (t *Transport) subscribe() {
+	wt := weak.Make(t)
+	stop := t.fleet.Subscribe(func(f AccountFact) {
+		if t := wt.Value(); t != nil {
+			t.apply(f)
+		}
+	})
+	if stop != nil {
+		runtime.AddCleanup(t, func(stop func()) { stop() }, stop)
+	}
 }
 
 // fleetLeaseTTL is how long a fleet's probe lease lasts: the longest a

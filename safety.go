@@ -21,6 +21,37 @@ func markedIdempotent(ctx context.Context) bool {
 	return v
 }
 
+// resendSafety is what a call found out about resending its request.
+type resendSafety struct {
+	idem int8 // 0 unknown, 1 idempotent, -1 not
+}
+
+// safe reports whether sending req again cannot send a message twice after
+// out: the body can be replayed, and the failed attempt was never processed
+// or the request is idempotent (by method, by the caller's mark, or because
+// every message of its body names a client ID; never an OTP send).
+func (s *resendSafety) safe(req *http.Request, body *bodySource, out *Outcome, limit int64) bool {
+	if !body.replayable {
+		return false
+	}
+	if !out.Ambiguous {
+		return true
+	}
+	if s.idem == 0 {
+		s.idem = -1
+		switch {
+		case idempotentMethod(req.Method) || markedIdempotent(req.Context()):
+			s.idem = 1
+		case isOTP(req.URL.Path):
+		default:
+			if b, ok := body.bytes(limit); ok && everyMessageReferenced(b) {
+				s.idem = 1
+			}
+		}
+	}
+	return s.idem == 1
+}
+
 // idempotentMethod reports the methods whose resend cannot create anything.
 // PUT is not among them: Notificore's create calls accept PUT.
 func idempotentMethod(m string) bool {

@@ -28,7 +28,8 @@ var _ http.RoundTripper = (*Transport)(nil)
 
 // NewTransport returns a Transport that sends attempts through base, or
 // through http.DefaultTransport when base is nil. With WithFleet it
-// subscribes to the fleet's facts for as long as the fleet delivers them.
+// subscribes to the fleet's facts until the Transport is no longer
+// reachable, or the fleet stops delivering.
 func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
 	if base == nil {
 		base = http.DefaultTransport
@@ -46,7 +47,7 @@ func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
 		tel:       newTelemetry(cfg.tel),
 	}
 	if t.fleet != nil {
-		t.fleet.Subscribe(t.apply)
+		t.subscribe()
 	}
 	return t
 }
@@ -75,8 +76,8 @@ func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c := &call{t: t, req: req, ctx: req.Context()}
 	c.tel = t.tel.startCall(req)
-	resp, err := c.run()
-	t.tel.endCall(c.tel, c.end, err)
+	f, resp, err := c.run()
+	t.tel.endCall(c.tel, f, err)
 	return resp, err
 }
 

@@ -1,0 +1,206 @@
+package resilient
+
+// This file reads JSON values the way the classification needs them: keys
+// as encoding/json matches them, codes and texts of any JSON type, and
+// bodies fastjson refuses.
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strconv"
+
+	"github.com/valyala/fastjson"
+)
+
+// prunedDepth is the nesting below which pruned keeps values: deeper than
+// any field classification reads, far shallower than fastjson's limit.
+const prunedDepth = 8
+
+// pruned returns a valid JSON body that fastjson refuses (it nests deeper
+// than fastjson allows) with every value nested deeper than prunedDepth
+// replaced by null, so that a code beside a deep value is still read; nil
+// for a body that is not valid JSON.
+func pruned(body []byte) []byte {
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	var v any
+	if d.Decode(&v) != nil || d.More() {
+		return nil
+	}
+	out, err := json.Marshal(prune(v, 0))
+	if err != nil {
+		return nil
+	}
+	return out
+}
+
+func prune(v any, depth int) any {
+	if depth >= prunedDepth {
+		return nil
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		for k, c := range v {
+			v[k] = prune(c, depth+1)
+		}
+	case []any:
+		for i, c := range v {
+			v[i] = prune(c, depth+1)
+		}
+	}
+	return v
+}
+
+// controlFree reports whether body holds no control character where JSON
+// allows none: inside a string, or outside one except as white space.
+// (fastjson's validation lets them pass; encoding/json, and so the SDKs,
+// refuse the whole body.)
+func controlFree(body []byte) bool {
+	inString, escaped := false, false
+	for _, c := range body {
+		switch {
+		case c < 0x20 && (inString || c != ' ' && c != '\t' && c != '\n' && c != '\r'):
+			return false
+		case escaped:
+			escaped = false
+		case c == '\\':
+			escaped = inString
+		case c == '"':
+			inString = !inString
+		}
+	}
+	return true
+}
+
+// lookup returns the value of key in object v as encoding/json would find
+// it: the last key equal to it without regard to case; nil when absent.
+func lookup(v *fastjson.Value, key string) *fastjson.Value {
+	o, err := v.Object()
+	if err != nil {
+		return nil
+	}
+	var found *fastjson.Value
+	o.Visit(func(k []byte, x *fastjson.Value) {
+		if keyIs(k, key) {
+			found = x
+		}
+	})
+	return found
+}
+
+// keyIs reports whether JSON key k names the field name the way
+// encoding/json matches keys to fields: bytes.EqualFold, with an ASCII fast
+// path.
+func keyIs(k []byte, name string) bool {
+	if len(k) == len(name) {
+		ascii := true
+		for i := 0; i < len(k); i++ {
+			c, n := k[i], name[i]
+			if c >= 0x80 {
+				ascii = false
+				break
+			}
+			if c != n && lower(c) != lower(n) {
+				return false
+			}
+		}
+		if ascii {
+			return true
+		}
+	}
+	for _, c := range k {
+		if c >= 0x80 { // Unicode folding: the long s and the Kelvin sign fold to ASCII
+			return bytes.EqualFold(k, []byte(name))
+		}
+	}
+	return false
+}
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func typeOf(v *fastjson.Value) fastjson.Type {
+	if v == nil {
+		return fastjson.TypeNull
+	}
+	return v.Type()
+}
+
+// codeOf reads an error code written as a number or as a string.
+func codeOf(v *fastjson.Value) wireCode {
+	switch typeOf(v) {
+	case fastjson.TypeNull, fastjson.TypeFalse:
+		return wireCode{}
+	case fastjson.TypeNumber:
+		f, err := v.Float64()
+		if err != nil || f != math.Trunc(f) || math.Abs(f) >= 1<<31 {
+			return wireCode{set: true, bad: true}
+		}
+		return wireCode{set: true, n: int(f)}
+	case fastjson.TypeString:
+		s, _ := v.StringBytes()
+		s = bytes.TrimSpace(s)
+		if len(s) == 0 {
+			return wireCode{} // "" means no error
+		}
+		if n, ok := atoi(s); ok {
+			return wireCode{set: true, n: n}
+		}
+	}
+	return wireCode{set: true, bad: true}
+}
+
+// atoi parses a decimal integer of at most nine digits, with an optional
+// sign, without allocating.
+func atoi(b []byte) (int, bool) {
+	neg := false
+	if b[0] == '-' || b[0] == '+' {
+		neg, b = b[0] == '-', b[1:]
+	}
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// text reads a string, or a number as written (ids and references arrive as
+// both); any other value reads as "".
+func text(v *fastjson.Value) string {
+	switch typeOf(v) {
+	case fastjson.TypeString:
+		s, _ := v.StringBytes()
+		return string(s)
+	case fastjson.TypeNumber:
+		f, _ := v.Float64()
+		if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+			return strconv.FormatInt(int64(f), 10)
+		}
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	return ""
+}
+
+func (c wireCode) isError() bool { return c.set && (c.bad || c.n != 0) }
+
+// code returns the code's number, -1 for a malformed one.
+func (c wireCode) code() int {
+	if c.bad {
+		return -1
+	}
+	return c.n
+}
