@@ -19,8 +19,8 @@
 //	<prefix>acct:<account>   the newest fact in force of an account, as JSON,
 //	                         with a TTL that ends at the fact's Until, so that
 //	                         no open outlives its open time; a close deletes it
-//	<prefix>lease:<account>  the instance that sends the next probe, for the
-//	                         lease's TTL (SET NX PX)
+//	<prefix>lease:<account>  the grant of the instance that sends the next
+//	                         probe, "<instance>#<n>", for the lease's TTL
 //	<prefix>facts            the Pub/Sub channel every fact is published on
 //
 // A fact holds the fields of resilient.AccountFact and nothing else: an
@@ -29,6 +29,27 @@
 // or text reaches Redis: Publish refuses an Account that is not a
 // fingerprint. One Lua script stores and publishes a fact in one round trip
 // and never lets an older fact replace a newer one of the same account.
+//
+// # One probe per fleet
+//
+// When an account's open time ends, each Transport asks its Fleet for the
+// account's probe lease, and only the instance granted it probes; the others
+// keep failing fast until the probe's outcome arrives. A Lua script grants
+// the lease when the key is free or already holds a grant of the same
+// instance, so that an instance whose probe failed and whose account
+// re-opened for less than the lease's TTL is granted its next probe. The
+// probe's outcome (the close, or the new open, that the instance publishes)
+// releases the lease in the same script that writes the fact, if the key
+// still holds that grant: the next probe of the fleet need not wait for the
+// TTL.
+//
+// # Facts delivered
+//
+// Subscribe gives a new subscriber the opens in force before it returns, and
+// then the facts of the other instances, each with the Instance that
+// published it. One kind of fact has no instance: a close found by a resync,
+// when Redis no longer holds an open the Fleet remembers because it was
+// closed while the Fleet was not listening, carries Instance "".
 //
 // # Never on the request path
 //

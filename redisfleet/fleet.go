@@ -5,7 +5,6 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/resilient-sms/resilient"
 )
@@ -13,6 +12,11 @@ import (
 // Fleet is a resilient.Fleet over one Redis server. Create it with New and
 // give it to every Transport of the process with resilient.WithFleet; Close
 // it when the process is done sending.
+//
+// The facts it delivers carry the Instance that published them, but for
+// one kind: a close that a resync found (Redis no longer holds an open this
+// Fleet remembers) carries Instance "", since which instance closed the
+// account is not known.
 type Fleet struct {
 	cfg  Config
 	o    options
@@ -33,20 +37,20 @@ type Fleet struct {
 	batches chan batch    // facts loaded from Redis
 	trouble chan session  // a session a write found broken
 	resync  chan struct{} // the inbox overflowed: reload
-	subKick chan struct{} // a subscriber is waiting for its first facts
 
-	subMu   sync.Mutex
-	subs    []*subscriber
-	newSubs []*subscriber
+	deliverMu sync.Mutex // serialises deliveries and new subscribers
+	subMu     sync.Mutex
+	subs      []*subscriber
 
 	loaded     chan struct{}
 	loadedOnce sync.Once
 
 	leaseMu  sync.Mutex
 	closed   bool
-	leases   map[string]time.Time // leases this instance holds, until
+	leases   map[string]heldLease // leases this instance holds
 	inflight map[string]bool      // leases asked of Redis and not answered yet
 	leaseSem chan struct{}
+	leaseSeq uint64 // numbers the grants asked of Redis
 
 	closedFlag atomic.Bool
 }
@@ -87,9 +91,8 @@ func New(cfg Config, opts ...Option) (*Fleet, error) {
 		batches:  make(chan batch),
 		trouble:  make(chan session, 1),
 		resync:   make(chan struct{}, 1),
-		subKick:  make(chan struct{}, 1),
 		loaded:   make(chan struct{}),
-		leases:   map[string]time.Time{},
+		leases:   map[string]heldLease{},
 		inflight: map[string]bool{},
 		leaseSem: make(chan struct{}, 64),
 	}

@@ -61,3 +61,29 @@ func TestPropagation(t *testing.T) {
 		}
 	}
 }
+
+// TestSubscribeGivesOpensInForce: a subscriber made before the first load
+// has the opens in force by the time Loaded closes, and one made after it
+// has them when Subscribe returns, so that a Transport made either way
+// fails fast from its first call.
+func TestSubscribeGivesOpensInForce(t *testing.T) {
+	srv := redistest.Start(t)
+	a := newFleet(t, srv.Addr(), "a")
+	waitLoaded(t, a)
+	open := openFact(fingerprint("account-in-force"), 10*time.Second)
+	a.Publish(open)
+	eventually(t, 5*time.Second, "the open in Redis", func() bool { return holds(t, srv.Addr(), testPrefix(t), open) })
+
+	for range 20 {
+		d := newFleet(t, srv.Addr(), "d")
+		before := subscribe(t, d)
+		waitLoaded(t, d)
+		after := subscribe(t, d)
+		for name, r := range map[string]*recorder{"before the load": before, "after the load": after} {
+			if got := r.all(); len(got) != 1 || !isOpen(open.Account, open.At)(got[0]) {
+				t.Fatalf("a subscriber made %s had %+v, want the open in force", name, got)
+			}
+		}
+		_ = d.Close()
+	}
+}

@@ -20,6 +20,7 @@ type goredisSession struct {
 	c       *redis.Client
 	k       keys
 	script  *redis.Script
+	leaseSc *redis.Script
 	timeout time.Duration
 
 	mu       sync.Mutex
@@ -39,7 +40,7 @@ func dialGoRedis(ctx context.Context, cfg Config, k keys) (session, error) {
 		_ = c.Close()
 		return nil, err
 	}
-	return &goredisSession{c: c, k: k, script: redis.NewScript(writeScript), timeout: cfg.ioTimeout(), done: make(chan struct{})}, nil
+	return &goredisSession{c: c, k: k, script: redis.NewScript(writeScript), leaseSc: redis.NewScript(leaseScript), timeout: cfg.ioTimeout(), done: make(chan struct{})}, nil
 }
 
 func (s *goredisSession) fail()                   { s.doneOnce.Do(func() { close(s.done) }) }
@@ -47,11 +48,13 @@ func (s *goredisSession) broken() <-chan struct{} { return s.done }
 
 func (s *goredisSession) write(ctx context.Context, ops []writeOp) []error {
 	errs := make([]error, len(ops))
-	args := func(op writeOp) []any { return []any{op.payload, op.ttl.Milliseconds(), op.at, s.k.channel()} }
+	args := func(op writeOp) []any {
+		return []any{op.payload, op.ttl.Milliseconds(), op.at, s.k.channel(), op.release}
+	}
 	cmds := make([]*redis.Cmd, len(ops))
 	_, _ = s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, op := range ops {
-			cmds[i] = s.script.EvalSha(ctx, p, []string{op.key}, args(op)...)
+			cmds[i] = s.script.EvalSha(ctx, p, []string{op.key, op.leaseKey}, args(op)...)
 		}
 		return nil
 	})
@@ -66,7 +69,7 @@ func (s *goredisSession) write(ctx context.Context, ops []writeOp) []error {
 	if len(again) > 0 {
 		_, _ = s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for _, i := range again {
-				cmds[i] = s.script.Eval(ctx, p, []string{ops[i].key}, args(ops[i])...)
+				cmds[i] = s.script.Eval(ctx, p, []string{ops[i].key, ops[i].leaseKey}, args(ops[i])...)
 			}
 			return nil
 		})
@@ -83,12 +86,12 @@ func (s *goredisSession) write(ctx context.Context, ops []writeOp) []error {
 	return errs
 }
 
-func (s *goredisSession) lease(ctx context.Context, key, value string, ttl time.Duration) (bool, error) {
-	_, err := s.c.SetArgs(ctx, key, value, redis.SetArgs{Mode: "NX", TTL: ttl}).Result()
-	if errors.Is(err, redis.Nil) {
-		return false, nil
+func (s *goredisSession) lease(ctx context.Context, key, token, instance string, ttl time.Duration) (bool, error) {
+	n, err := s.leaseSc.Run(ctx, s.c, []string{key}, token, ttl.Milliseconds(), instance).Int64()
+	if err != nil {
+		return false, err
 	}
-	return err == nil, err
+	return n == 1, nil
 }
 
 func (s *goredisSession) load(ctx context.Context, match string) ([][]byte, error) {

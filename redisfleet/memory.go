@@ -23,13 +23,16 @@ type entry struct {
 	queued  bool      // its account waits in the writer's queue
 	learned time.Time // when this instance took it in (its own clock)
 	keep    time.Time // when it may be forgotten
+	release string    // the probe lease grant its write releases; "" for none
 }
 
 func newMemory() *memory { return &memory{m: map[string]*entry{}} }
 
 // put records f when it is newer than what is known of its account, and
-// reports whether it was. pending marks a fact still to be written.
-func (m *memory) put(f resilient.AccountFact, own, pending bool, now time.Time, closedKeep time.Duration) bool {
+// reports whether it was. pending marks a fact still to be written, and
+// release the lease grant its write releases (a pending fact it replaces
+// passes its own on when release is "").
+func (m *memory) put(f resilient.AccountFact, own, pending bool, release string, now time.Time, closedKeep time.Duration) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e := m.m[f.Account]
@@ -45,7 +48,10 @@ func (m *memory) put(f resilient.AccountFact, own, pending bool, now time.Time, 
 		keep = e.fact.Until
 	}
 	queued := e != nil && e.queued
-	m.m[f.Account] = &entry{fact: f, own: own, pending: pending, queued: queued, learned: now, keep: keep}
+	if release == "" && pending && e != nil && e.pending {
+		release = e.release
+	}
+	m.m[f.Account] = &entry{fact: f, own: own, pending: pending, queued: queued, learned: now, keep: keep, release: release}
 	return true
 }
 
@@ -90,6 +96,7 @@ func (m *memory) written(account string, at time.Time) {
 	defer m.mu.Unlock()
 	if e := m.m[account]; e != nil && e.fact.At.Equal(at) {
 		e.pending = false
+		e.release = ""
 	}
 }
 

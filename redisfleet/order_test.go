@@ -42,7 +42,8 @@ func TestOlderFactNeverReplacesNewer(t *testing.T) {
 	defer s.close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if errs := s.write(ctx, []writeOp{{testPrefix(t) + "acct:" + acct, payload, time.Second, older.At.UnixMicro()}}); errs[0] != nil {
+	if errs := s.write(ctx, []writeOp{{key: testPrefix(t) + "acct:" + acct, payload: payload, ttl: time.Second,
+		at: older.At.UnixMicro(), leaseKey: testPrefix(t) + "lease:" + acct}}); errs[0] != nil {
 		t.Fatal(errs[0])
 	}
 	marker := openFact(fingerprint("account-order-marker"), 3*time.Second)

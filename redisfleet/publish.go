@@ -32,8 +32,16 @@ func (f *Fleet) Publish(fact resilient.AccountFact) {
 	if fact.Open && !fact.Until.After(now) {
 		return
 	}
-	if !f.mem.put(fact, true, true, now, f.o.closedKeep) {
+	// A fact of an account whose probe lease this instance holds is the
+	// probe's outcome: its write releases the lease, so that the next probe
+	// (this instance's after a re-opening, or another's) need not wait for
+	// the lease's TTL.
+	token, held := f.heldToken(fact.Account)
+	if !f.mem.put(fact, true, true, token, now, f.o.closedKeep) {
 		return
+	}
+	if held {
+		f.dropLease(fact.Account, token)
 	}
 	f.enqueue(fact.Account)
 }
@@ -113,7 +121,8 @@ func (f *Fleet) writePending(s session, accounts []string) error {
 			f.mem.written(a, e.fact.At)
 			continue
 		}
-		ops = append(ops, writeOp{key: f.k.account(a), payload: payload, ttl: ttl, at: e.fact.At.UnixMicro()})
+		ops = append(ops, writeOp{key: f.k.account(a), payload: payload, ttl: ttl, at: e.fact.At.UnixMicro(),
+			leaseKey: f.k.lease(a), release: e.release})
 		facts = append(facts, e)
 	}
 	if len(ops) == 0 {

@@ -106,8 +106,8 @@ func TestRedisRevealsNothing(t *testing.T) {
 			}
 			everything = append(everything, v)
 			if strings.Contains(k, ":lease:") {
-				if s := string(v); s != a.Instance() {
-					t.Errorf("lease %s holds %q, want an instance name", k, s)
+				if s := string(v); !leaseToken.MatchString(s) || !strings.HasPrefix(s, a.Instance()+"#") {
+					t.Errorf("lease %s holds %q, want a grant of %s", k, s, a.Instance())
 				}
 			} else {
 				checkFields(t, v)
@@ -153,6 +153,9 @@ func TestRedisRevealsNothing(t *testing.T) {
 		}
 	}
 }
+
+// leaseToken is the form of a lease grant: an instance name and a number.
+var leaseToken = regexp.MustCompile(`^[^#]+#[0-9]+$`)
 
 // checkFields checks that v holds the fields of AccountFact and no others.
 func checkFields(t *testing.T, v []byte) {

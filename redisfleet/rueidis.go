@@ -99,7 +99,7 @@ func (s *rueidisSession) write(ctx context.Context, ops []writeOp) []error {
 	errs := make([]error, len(ops))
 	cmds := make(rueidis.Commands, len(ops))
 	for i, op := range ops {
-		cmds[i] = s.c.B().Evalsha().Sha1(writeScriptSHA).Numkeys(1).Key(op.key).Arg(s.args(op)...).Build()
+		cmds[i] = s.c.B().Evalsha().Sha1(writeScriptSHA).Numkeys(2).Key(op.key, op.leaseKey).Arg(s.args(op)...).Build()
 	}
 	var again []int
 	for i, r := range s.c.DoMulti(ctx, cmds...) {
@@ -115,7 +115,7 @@ func (s *rueidisSession) write(ctx context.Context, ops []writeOp) []error {
 	// A server that restarted does not know the script yet.
 	cmds = cmds[:0]
 	for _, i := range again {
-		cmds = append(cmds, s.c.B().Eval().Script(writeScript).Numkeys(1).Key(ops[i].key).Arg(s.args(ops[i])...).Build())
+		cmds = append(cmds, s.c.B().Eval().Script(writeScript).Numkeys(2).Key(ops[i].key, ops[i].leaseKey).Arg(s.args(ops[i])...).Build())
 	}
 	for j, r := range s.c.DoMulti(ctx, cmds...) {
 		errs[again[j]] = r.Error()
@@ -134,15 +134,20 @@ func rejected(errs []error) []error {
 }
 
 func (s *rueidisSession) args(op writeOp) []string {
-	return []string{string(op.payload), strconv.FormatInt(op.ttl.Milliseconds(), 10), strconv.FormatInt(op.at, 10), s.channel}
+	return []string{string(op.payload), strconv.FormatInt(op.ttl.Milliseconds(), 10), strconv.FormatInt(op.at, 10), s.channel, op.release}
 }
 
-func (s *rueidisSession) lease(ctx context.Context, key, value string, ttl time.Duration) (bool, error) {
-	err := s.c.Do(ctx, s.c.B().Set().Key(key).Value(value).Nx().PxMilliseconds(ttl.Milliseconds()).Build()).Error()
-	if rueidis.IsRedisNil(err) {
-		return false, nil
+func (s *rueidisSession) lease(ctx context.Context, key, token, instance string, ttl time.Duration) (bool, error) {
+	args := []string{token, strconv.FormatInt(ttl.Milliseconds(), 10), instance}
+	r := s.c.Do(ctx, s.c.B().Evalsha().Sha1(leaseScriptSHA).Numkeys(1).Key(key).Arg(args...).Build())
+	if re, ok := rueidis.IsRedisErr(r.Error()); ok && re.IsNoScript() {
+		r = s.c.Do(ctx, s.c.B().Eval().Script(leaseScript).Numkeys(1).Key(key).Arg(args...).Build())
 	}
-	return err == nil, err
+	n, err := r.AsInt64()
+	if err != nil {
+		return false, err
+	}
+	return n == 1, nil
 }
 
 func (s *rueidisSession) load(ctx context.Context, match string) ([][]byte, error) {

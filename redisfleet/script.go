@@ -7,14 +7,21 @@ import (
 
 // writeScript stores and publishes a fact unless Redis holds a newer one of
 // the same account, in one round trip and atomically, so that a late or
-// repeated write never replaces a newer fact.
+// repeated write never replaces a newer fact. With a lease token it first
+// releases the account's probe lease if that grant still holds it: the
+// fact is the outcome of the probe the lease was for.
 //
 //	KEYS[1]  the account's key
+//	KEYS[2]  the account's lease key
 //	ARGV[1]  the fact
 //	ARGV[2]  its TTL in milliseconds; "0" deletes the key
 //	ARGV[3]  its At in Unix microseconds
 //	ARGV[4]  the channel to publish it on; "" publishes nothing
+//	ARGV[5]  the lease token to release; "" releases nothing
 const writeScript = `
+if ARGV[5] ~= '' and redis.call('GET', KEYS[2]) == ARGV[5] then
+  redis.call('DEL', KEYS[2])
+end
 local cur = redis.call('GET', KEYS[1])
 if cur then
   local ok, f = pcall(cjson.decode, cur)
@@ -33,8 +40,35 @@ end
 return 1
 `
 
-// writeScriptSHA names writeScript for EVALSHA.
-var writeScriptSHA = func() string {
-	sum := sha1.Sum([]byte(writeScript))
+// leaseScript grants the probe lease of an account to an instance for a
+// TTL when nobody holds it or when that instance already does (an earlier
+// grant of its own, whose release has not reached Redis yet): it sets the
+// key to the new grant's token, "<instance>#<n>". It returns 1 when it
+// granted, 0 when another instance holds the lease.
+//
+//	KEYS[1]  the account's lease key
+//	ARGV[1]  the new grant's token
+//	ARGV[2]  the TTL in milliseconds
+//	ARGV[3]  the instance's name
+const leaseScript = `
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local p = ARGV[3] .. '#'
+  if string.sub(cur, 1, #p) ~= p or not string.match(string.sub(cur, #p + 1), '^%d+$') then
+    return 0
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`
+
+// writeScriptSHA and leaseScriptSHA name the scripts for EVALSHA.
+var (
+	writeScriptSHA = scriptSHA(writeScript)
+	leaseScriptSHA = scriptSHA(leaseScript)
+)
+
+func scriptSHA(script string) string {
+	sum := sha1.Sum([]byte(script))
 	return hex.EncodeToString(sum[:])
-}()
+}

@@ -14,9 +14,9 @@ type session interface {
 	// round trip. It returns one error per op: a *rejectedError when Redis
 	// answered with an error (the op will fail again; the session is fine).
 	write(ctx context.Context, ops []writeOp) []error
-	// lease sets key to value for ttl unless it exists, and reports whether
-	// it did.
-	lease(ctx context.Context, key, value string, ttl time.Duration) (bool, error)
+	// lease sets key to token for ttl unless another instance than
+	// instance holds it (leaseScript), and reports whether it did.
+	lease(ctx context.Context, key, token, instance string, ttl time.Duration) (bool, error)
 	// load returns the values of every key matching the SCAN pattern.
 	load(ctx context.Context, match string) ([][]byte, error)
 	// runID identifies the server process: it changes when Redis restarts.
@@ -32,12 +32,15 @@ type session interface {
 
 // writeOp is one fact to write: with ttl > 0 key is set to payload for
 // ttl, with ttl == 0 key is deleted; at is the fact's At in Unix
-// microseconds, which orders it against the fact Redis holds.
+// microseconds, which orders it against the fact Redis holds. A release
+// token deletes leaseKey first if it still holds that grant.
 type writeOp struct {
-	key     string
-	payload []byte
-	ttl     time.Duration
-	at      int64
+	key      string
+	payload  []byte
+	ttl      time.Duration
+	at       int64
+	leaseKey string
+	release  string
 }
 
 // A dialer opens a session to the server of cfg, for the keys of k.

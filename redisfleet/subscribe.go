@@ -21,34 +21,36 @@ type batch struct {
 	same    bool            // the server is the one of the previous session
 }
 
-// Subscribe starts delivering the facts of the other instances to apply:
-// first the opens in force that this Fleet knows of (all of them once
-// Loaded is closed), then every newer fact as it arrives, one at a time, in
-// the order of their At per account. It never delivers this instance's own
-// facts, a fact older than one already delivered for the same account, or
-// an open whose Until has passed. After a reconnect it delivers what changed
-// meanwhile; an open that Redis no longer holds is delivered as a close with
-// no Instance, since which instance closed it is not known.
+// Subscribe starts delivering the facts of the other instances to apply.
+// Before it returns, it gives apply every open in force that this Fleet
+// knows of (every open Redis holds, once Loaded is closed), so that a
+// Transport made after Loaded fails fast from its first call; then every
+// newer fact as it arrives, one at a time, in the order of their At per
+// account. It never delivers this instance's own facts, a fact older than
+// one already delivered for the same account, or an open whose Until has
+// passed. After a reconnect it delivers what changed meanwhile; an open that
+// Redis no longer holds is delivered as a close with Instance "", since
+// which instance closed it is not known.
 //
 // stop ends the delivery; a call of apply under way may still finish after
-// it returns. stop may be called from apply.
+// it returns. stop may be called from apply; Subscribe may not.
 func (f *Fleet) Subscribe(apply func(resilient.AccountFact)) (stop func()) {
 	s := &subscriber{apply: apply}
 	if f.closedFlag.Load() {
 		return func() {}
 	}
-	f.subMu.Lock()
-	f.newSubs = append(f.newSubs, s)
-	f.subMu.Unlock()
-	select {
-	case f.subKick <- struct{}{}:
-	default:
+	f.deliverMu.Lock()
+	for _, fact := range f.mem.opens(time.Now()) {
+		apply(fact)
 	}
+	f.subMu.Lock()
+	f.subs = append(f.subs, s)
+	f.subMu.Unlock()
+	f.deliverMu.Unlock()
 	return func() {
 		s.stopped.Store(true)
 		f.subMu.Lock()
 		f.subs = slices.DeleteFunc(f.subs, func(x *subscriber) bool { return x == s })
-		f.newSubs = slices.DeleteFunc(f.newSubs, func(x *subscriber) bool { return x == s })
 		f.subMu.Unlock()
 	}
 }
@@ -80,8 +82,6 @@ func (f *Fleet) dispatch() {
 			}
 		case bt := <-f.batches:
 			f.applyBatch(bt)
-		case <-f.subKick:
-			f.addSubscribers()
 		}
 	}
 }
@@ -91,7 +91,9 @@ func (f *Fleet) take(fact resilient.AccountFact, now time.Time) {
 	if fact.Open && !fact.Until.After(now) {
 		return
 	}
-	if !f.mem.put(fact, false, false, now, f.o.closedKeep) {
+	f.deliverMu.Lock()
+	defer f.deliverMu.Unlock()
+	if !f.mem.put(fact, false, false, "", now, f.o.closedKeep) {
 		return
 	}
 	f.tel.factReceived()
@@ -106,36 +108,20 @@ func (f *Fleet) applyBatch(bt batch) {
 		}
 	}
 	if bt.same {
+		f.deliverMu.Lock()
 		for _, open := range f.mem.vanished(bt.present, bt.since, now) {
 			closed := resilient.AccountFact{Account: open.Account, At: now}
-			if f.mem.put(closed, false, false, now, f.o.closedKeep) {
+			if f.mem.put(closed, false, false, "", now, f.o.closedKeep) {
 				f.deliver(closed)
 			}
 		}
+		f.deliverMu.Unlock()
 	}
 	f.loadedOnce.Do(func() { close(f.loaded) })
 }
 
-func (f *Fleet) addSubscribers() {
-	f.subMu.Lock()
-	fresh := f.newSubs
-	f.newSubs = nil
-	f.subs = append(f.subs, fresh...)
-	f.subMu.Unlock()
-	if len(fresh) == 0 {
-		return
-	}
-	opens := f.mem.opens(time.Now())
-	for _, s := range fresh {
-		for _, fact := range opens {
-			if s.stopped.Load() {
-				break
-			}
-			s.apply(fact)
-		}
-	}
-}
-
+// deliver gives fact to every subscriber; deliverMu is held, so that a new
+// subscriber gets each fact once, either in its first opens or here.
 func (f *Fleet) deliver(fact resilient.AccountFact) {
 	f.subMu.Lock()
 	subs := slices.Clone(f.subs)
