@@ -16,9 +16,13 @@
 //
 // Under a prefix ("resilient:" unless WithPrefix says otherwise):
 //
-//	<prefix>acct:<account>   the newest fact in force of an account, as JSON,
-//	                         with a TTL that ends at the fact's Until, so that
-//	                         no open outlives its open time; a close deletes it
+//	<prefix>acct:<account>   the newest fact of an account, as JSON: an open
+//	                         with a TTL that ends at its Until, so that no
+//	                         open outlives its open time; a close with a TTL
+//	                         of a minute (or up to the end of the open it
+//	                         closed), so that a late or re-seeded copy of
+//	                         that open is refused and a reconnecting instance
+//	                         learns of the close and who made it
 //	<prefix>lease:<account>  the grant of the instance that sends the next
 //	                         probe, "<instance>#<n>", for the lease's TTL
 //	<prefix>facts            the Pub/Sub channel every fact is published on
@@ -48,8 +52,8 @@
 // Subscribe gives a new subscriber the opens in force before it returns, and
 // then the facts of the other instances, each with the Instance that
 // published it. One kind of fact has no instance: a close found by a resync,
-// when Redis no longer holds an open the Fleet remembers because it was
-// closed while the Fleet was not listening, carries Instance "".
+// when Redis holds neither an open the Fleet remembers nor the close that
+// ended it (the close's own key has expired too), carries Instance "".
 //
 // # Never on the request path
 //
@@ -65,8 +69,9 @@
 // reconnects with back-off and then resyncs: it subscribes again, loads the
 // facts in force and delivers what changed (an open Redis no longer holds
 // was closed meanwhile), writes what it learned during the outage, and, when
-// the server restarted empty (its run id changed), writes back every open
-// in force that it remembers, so that the fleet re-seeds it.
+// the server restarted empty (its run id changed), writes back every fact
+// in force that it remembers (opens, and recent closes to order them by), so
+// that the fleet re-seeds it.
 //
 // # Why rueidis and Pub/Sub
 //

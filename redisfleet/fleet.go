@@ -14,9 +14,9 @@ import (
 // it when the process is done sending.
 //
 // The facts it delivers carry the Instance that published them, but for
-// one kind: a close that a resync found (Redis no longer holds an open this
-// Fleet remembers) carries Instance "", since which instance closed the
-// account is not known.
+// one kind: a close that a resync inferred (Redis holds neither an open
+// this Fleet remembers nor the close that ended it) carries Instance "",
+// since which instance closed the account is not known.
 type Fleet struct {
 	cfg  Config
 	o    options

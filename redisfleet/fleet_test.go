@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/rueidis"
 	"github.com/resilient-sms/resilient"
 	"github.com/resilient-sms/resilient/redisfleet/internal/redistest"
 )
@@ -41,14 +40,19 @@ func TestPropagation(t *testing.T) {
 	waitLoaded(t, d)
 	rd.wait(t, 5*time.Second, "open on d", isOpen(acct, open.At))
 
-	// A probe succeeded on c: the key goes and everybody closes.
-	c.Publish(resilient.AccountFact{Account: acct, At: time.Now()})
+	// A probe succeeded on c: everybody closes, and the key holds the
+	// close, for no longer than Redis is asked to remember closes.
+	closed := resilient.AccountFact{Account: acct, At: time.Now().Truncate(time.Microsecond)}
+	c.Publish(closed)
 	for name, r := range map[string]*recorder{"a": ra, "b": rb, "d": rd} {
-		r.wait(t, 5*time.Second, "close on "+name, isClosed(acct))
+		if got := r.wait(t, 5*time.Second, "close on "+name, isClosed(acct)); got.Instance != "c" {
+			t.Errorf("%s was given a close by %q, want c", name, got.Instance)
+		}
 	}
-	eventually(t, 5*time.Second, "the key's deletion", func() bool {
-		return rueidis.IsRedisNil(do(t, insp, "GET", key).Error())
-	})
+	eventually(t, 5*time.Second, "the close in Redis", func() bool { return holds(t, srv.Addr(), testPrefix(t), closed) })
+	if pttl, err := do(t, insp, "PTTL", key).AsInt64(); err != nil || pttl <= 0 || pttl > time.Minute.Milliseconds() {
+		t.Errorf("PTTL %s of the close = %d (%v), want within (0, 60000] ms", key, pttl, err)
+	}
 
 	for name, pair := range map[string]struct {
 		f *Fleet

@@ -113,14 +113,16 @@ func (m *memory) pendingAccounts() []string {
 	return out
 }
 
-// markAllPending marks every open in force to be written again: Redis
-// restarted empty and the fleet re-seeds it.
+// markAllPending marks every fact still in force to be written again:
+// Redis restarted empty and the fleet re-seeds it. A close counts as long as
+// it is remembered, so that an open re-seeded by an instance that missed
+// the close is ordered against it.
 func (m *memory) markAllPending(now time.Time) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	n := 0
 	for _, e := range m.m {
-		if e.fact.Open && e.fact.Until.After(now) {
+		if (e.fact.Open && e.fact.Until.After(now)) || (!e.fact.Open && e.keep.After(now)) {
 			e.pending = true
 			n++
 		}

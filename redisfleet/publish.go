@@ -11,7 +11,8 @@ import (
 // Publish hands a fact of this instance to the others. It returns at once:
 // the fact is remembered and queued for a background writer that stores it
 // under <prefix>acct:<account> with a TTL that ends at its Until (a closed
-// fact deletes the key) and publishes it. When the queue is full, or Redis
+// fact, with one that ends when this instance forgets it: a minute, or the
+// end of the open it closed if that is later) and publishes it. When the queue is full, or Redis
 // out of reach, the fact waits in memory for the next sweep or reconnect,
 // and only its newest state per account is written. A fact older than one
 // already known of its account, an open whose Until has passed, and a fact
@@ -108,13 +109,17 @@ func (f *Fleet) writePending(s session, accounts []string) error {
 		if !ok || !e.pending {
 			continue
 		}
-		var ttl time.Duration
+		// An open's key ends with its open time (truncated, so that it
+		// never outlives it); a close's, which orders a late or re-seeded
+		// copy of the open it ended, as long as this instance remembers it.
+		end := e.keep
 		if e.fact.Open {
-			// Truncated, so that the key never outlives the open time.
-			if ttl = e.fact.Until.Sub(now).Truncate(time.Millisecond); ttl <= 0 {
-				f.mem.written(a, e.fact.At)
-				continue
-			}
+			end = e.fact.Until
+		}
+		ttl := end.Sub(now).Truncate(time.Millisecond)
+		if ttl <= 0 {
+			f.mem.written(a, e.fact.At)
+			continue
 		}
 		payload, err := encode(e.fact, e.fact.Instance)
 		if err != nil {

@@ -14,7 +14,7 @@ import (
 //	KEYS[1]  the account's key
 //	KEYS[2]  the account's lease key
 //	ARGV[1]  the fact
-//	ARGV[2]  its TTL in milliseconds; "0" deletes the key
+//	ARGV[2]  its TTL in milliseconds
 //	ARGV[3]  its At in Unix microseconds
 //	ARGV[4]  the channel to publish it on; "" publishes nothing
 //	ARGV[5]  the lease token to release; "" releases nothing
@@ -29,11 +29,7 @@ if cur then
     return 0
   end
 end
-if ARGV[2] == '0' then
-  redis.call('DEL', KEYS[1])
-else
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 if ARGV[4] ~= '' then
   redis.call('PUBLISH', ARGV[4], ARGV[1])
 end

@@ -30,8 +30,8 @@ type session interface {
 	close()
 }
 
-// writeOp is one fact to write: with ttl > 0 key is set to payload for
-// ttl, with ttl == 0 key is deleted; at is the fact's At in Unix
+// writeOp is one fact to write: key is set to payload for ttl; at is the
+// fact's At in Unix
 // microseconds, which orders it against the fact Redis holds. A release
 // token deletes leaseKey first if it still holds that grant.
 type writeOp struct {

@@ -28,9 +28,10 @@ type batch struct {
 // newer fact as it arrives, one at a time, in the order of their At per
 // account. It never delivers this instance's own facts, a fact older than
 // one already delivered for the same account, or an open whose Until has
-// passed. After a reconnect it delivers what changed meanwhile; an open that
-// Redis no longer holds is delivered as a close with Instance "", since
-// which instance closed it is not known.
+// passed. After a reconnect it delivers what changed meanwhile: the closes
+// Redis holds with the instance that made them, and an open Redis no longer
+// holds at all (nor the close that ended it, whose key expired) as a close
+// with Instance "", since which instance closed it is not known.
 //
 // stop ends the delivery; a call of apply under way may still finish after
 // it returns. stop may be called from apply; Subscribe may not.

@@ -20,7 +20,7 @@ const (
 	AttrDirection = "resilient.fleet.direction" // out (to Redis) or in (from Redis)
 	AttrLease     = "resilient.fleet.lease"     // granted, denied or local
 	AttrOutage    = "resilient.fleet.outage"    // seconds without Redis
-	AttrReseeded  = "resilient.fleet.reseeded"  // opens written back
+	AttrReseeded  = "resilient.fleet.reseeded"  // facts written back
 )
 
 // telemetry counts what a Fleet does and says when it loses and regains
