@@ -42,10 +42,11 @@
 // the lease when the key is free or already holds a grant of the same
 // instance, so that an instance whose probe failed and whose account
 // re-opened for less than the lease's TTL is granted its next probe. The
-// probe's outcome (the close, or the new open, that the instance publishes)
-// releases the lease in the same script that writes the fact, if the key
-// still holds that grant: the next probe of the fleet need not wait for the
-// TTL.
+// probe's outcome, which the instance publishes, ends the lease in the same
+// script that writes the fact, if the key still holds that grant: a close
+// at once, a new open when that open ends. The next probe of the fleet need
+// not wait for the TTL, and no instance that has not heard of the re-opening
+// yet may take the lease before the re-opened time is over.
 //
 // # Facts delivered
 //

@@ -49,7 +49,7 @@ func (s *goredisSession) broken() <-chan struct{} { return s.done }
 func (s *goredisSession) write(ctx context.Context, ops []writeOp) []error {
 	errs := make([]error, len(ops))
 	args := func(op writeOp) []any {
-		return []any{op.payload, op.ttl.Milliseconds(), op.at, s.k.channel(), op.release}
+		return []any{op.payload, op.ttl.Milliseconds(), op.at, s.k.channel(), op.release, op.leaseTTL.Milliseconds()}
 	}
 	cmds := make([]*redis.Cmd, len(ops))
 	_, _ = s.c.Pipelined(ctx, func(p redis.Pipeliner) error {

@@ -15,10 +15,12 @@ type heldLease struct {
 // Lease asks for the right to send the one half-open probe of account
 // across the fleet, for ttl: in the background, it sets
 // <prefix>lease:<account> to a token of this grant ("<instance>#<n>") for
-// ttl unless another instance holds it. The lease is re-entrant: an
-// instance that still holds it from an earlier grant (its release has not
-// reached Redis yet) is granted again. Publishing the outcome of the probe,
-// a close or an open of the account, releases it.
+// ttl unless another instance holds it. Publishing the outcome of the
+// probe ends the lease: a close at once, an open (the probe failed and the
+// account re-opened) when that open ends, so that the next probe is not held
+// up by the TTL and yet nobody probes before its time. The lease is
+// re-entrant: an instance that still holds it from an earlier grant is
+// granted it again.
 //
 // granted is called exactly once: with the answer of Redis; with true at
 // once when Redis is out of reach, and with true when Redis does not answer

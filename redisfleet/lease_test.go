@@ -143,29 +143,41 @@ func TestLeaseScript(t *testing.T) {
 	}
 	do(t, insp, "SET", prefix+"lease:"+fingerprint("account-other"), "b#7")
 
-	write := func(release string) {
+	write := func(release string, open bool) {
 		t.Helper()
-		f := openFact(acct, 5*time.Second)
+		f := openFact(acct, 2*time.Second)
+		f.Open = open
 		payload, err := encode(f, "a")
 		if err != nil {
 			t.Fatal(err)
 		}
-		op := writeOp{key: k.account(acct), payload: payload, ttl: 5 * time.Second, at: f.At.UnixMicro(), leaseKey: key, release: release}
+		op := writeOp{key: k.account(acct), payload: payload, ttl: 2 * time.Second, at: f.At.UnixMicro(), leaseKey: key, release: release}
+		if open {
+			op.leaseTTL = 2 * time.Second
+		}
 		if errs := s.write(ctx, []writeOp{op}); errs[0] != nil {
 			t.Fatal(errs[0])
 		}
 	}
-	write("a#2") // an older grant's release: the newer grant stays
+	pttl := func() int64 { n, _ := do(t, insp, "PTTL", key).AsInt64(); return n }
+	write("a#2", false) // an older grant's release: the newer grant stays
 	if h := holder(); h != "a#3" {
 		t.Errorf("a release of a#2 left %q, want a#3 untouched", h)
 	}
-	write("")
+	write("", false)
 	if h := holder(); h != "a#3" {
 		t.Errorf("a write without a release left %q, want a#3 untouched", h)
 	}
-	write("a#3")
+	write("a#3", true) // a re-opening: the lease ends when it does
+	if h, n := holder(), pttl(); h != "a#3" || n <= 0 || n > 2000 {
+		t.Errorf("after a re-opening for 2 s the lease holds %q for %d ms, want a#3 for at most 2000 ms", h, n)
+	}
+	if ok, _ := s.lease(ctx, key, "b#1", "b", time.Second); ok {
+		t.Error("b was granted the lease of an account re-opened by a's probe")
+	}
+	write("a#3", false) // a close: the lease ends now
 	if h := holder(); h != "" {
-		t.Errorf("the release of a#3 left %q, want the lease gone", h)
+		t.Errorf("the close left the lease holding %q, want it gone", h)
 	}
 	if ok, _ := s.lease(ctx, key, "b#2", "b", time.Second); !ok {
 		t.Error("b was refused a released lease")
@@ -173,8 +185,9 @@ func TestLeaseScript(t *testing.T) {
 }
 
 // TestLeaseReleasedByOutcome: the instance that holds the lease publishes
-// the probe's outcome, which releases the lease at once, in Redis and in
-// the instance, rather than at the end of its TTL.
+// the probe's outcome, which ends the lease, in Redis and in the instance,
+// rather than at the end of its TTL: a re-opening when it ends (and the
+// same instance may take the lease again), a close at once.
 func TestLeaseReleasedByOutcome(t *testing.T) {
 	srv := redistest.Start(t)
 	wait := WithLeaseWait(5 * time.Second)
@@ -202,11 +215,16 @@ func TestLeaseReleasedByOutcome(t *testing.T) {
 	if leaseFor(a, time.Second) || leaseFor(b, time.Second) {
 		t.Fatal("a lease held by a was granted again before its outcome")
 	}
-	// The probe failed: a publishes the re-opening, shorter than the lease.
-	a.Publish(openFact(acct, 300*time.Millisecond))
-	eventually(t, 5*time.Second, "the lease's release", func() bool {
-		return rueidis.IsRedisNil(do(t, insp, "GET", key).Error())
+	// The probe failed: a publishes the re-opening, shorter than the lease,
+	// which now ends with it; b may not take it meanwhile, a may.
+	a.Publish(openFact(acct, 2*time.Second))
+	eventually(t, 5*time.Second, "the lease cut to the re-opening", func() bool {
+		n, err := do(t, insp, "PTTL", key).AsInt64()
+		return err == nil && n > 0 && n <= 2000
 	})
+	if leaseFor(b, time.Second) {
+		t.Fatal("b was granted the lease during a's re-opening")
+	}
 	if !leaseFor(a, 10*time.Second) {
 		t.Fatal("a was refused its next probe after its re-opening")
 	}

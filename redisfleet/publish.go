@@ -34,9 +34,9 @@ func (f *Fleet) Publish(fact resilient.AccountFact) {
 		return
 	}
 	// A fact of an account whose probe lease this instance holds is the
-	// probe's outcome: its write releases the lease, so that the next probe
-	// (this instance's after a re-opening, or another's) need not wait for
-	// the lease's TTL.
+	// probe's outcome: its write ends the lease (a close at once, an open
+	// when the open ends), so that the next probe, this instance's or
+	// another's, need not wait for the lease's TTL.
 	token, held := f.heldToken(fact.Account)
 	if !f.mem.put(fact, true, true, token, now, f.o.closedKeep) {
 		return
@@ -126,8 +126,13 @@ func (f *Fleet) writePending(s session, accounts []string) error {
 			f.mem.written(a, e.fact.At)
 			continue
 		}
-		ops = append(ops, writeOp{key: f.k.account(a), payload: payload, ttl: ttl, at: e.fact.At.UnixMicro(),
-			leaseKey: f.k.lease(a), release: e.release})
+		op := writeOp{key: f.k.account(a), payload: payload, ttl: ttl, at: e.fact.At.UnixMicro(),
+			leaseKey: f.k.lease(a), release: e.release}
+		if e.fact.Open {
+			// The lease ends with the re-opening: the next probe is due then.
+			op.leaseTTL = ttl
+		}
+		ops = append(ops, op)
 		facts = append(facts, e)
 	}
 	if len(ops) == 0 {

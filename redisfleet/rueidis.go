@@ -134,7 +134,8 @@ func rejected(errs []error) []error {
 }
 
 func (s *rueidisSession) args(op writeOp) []string {
-	return []string{string(op.payload), strconv.FormatInt(op.ttl.Milliseconds(), 10), strconv.FormatInt(op.at, 10), s.channel, op.release}
+	return []string{string(op.payload), strconv.FormatInt(op.ttl.Milliseconds(), 10), strconv.FormatInt(op.at, 10), s.channel,
+		op.release, strconv.FormatInt(op.leaseTTL.Milliseconds(), 10)}
 }
 
 func (s *rueidisSession) lease(ctx context.Context, key, token, instance string, ttl time.Duration) (bool, error) {

@@ -8,8 +8,10 @@ import (
 // writeScript stores and publishes a fact unless Redis holds a newer one of
 // the same account, in one round trip and atomically, so that a late or
 // repeated write never replaces a newer fact. With a lease token it first
-// releases the account's probe lease if that grant still holds it: the
-// fact is the outcome of the probe the lease was for.
+// ends the account's probe lease if that grant still holds it, since the
+// fact is the outcome of the probe the lease was for: a close ends it at
+// once, an open when the open ends, so that no other instance probes the
+// re-opened account before its time.
 //
 //	KEYS[1]  the account's key
 //	KEYS[2]  the account's lease key
@@ -18,9 +20,14 @@ import (
 //	ARGV[3]  its At in Unix microseconds
 //	ARGV[4]  the channel to publish it on; "" publishes nothing
 //	ARGV[5]  the lease token to release; "" releases nothing
+//	ARGV[6]  the lease's remaining time in milliseconds; "0" ends it now
 const writeScript = `
 if ARGV[5] ~= '' and redis.call('GET', KEYS[2]) == ARGV[5] then
-  redis.call('DEL', KEYS[2])
+  if tonumber(ARGV[6]) > 0 then
+    redis.call('PEXPIRE', KEYS[2], ARGV[6])
+  else
+    redis.call('DEL', KEYS[2])
+  end
 end
 local cur = redis.call('GET', KEYS[1])
 if cur then

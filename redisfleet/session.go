@@ -31,9 +31,9 @@ type session interface {
 }
 
 // writeOp is one fact to write: key is set to payload for ttl; at is the
-// fact's At in Unix
-// microseconds, which orders it against the fact Redis holds. A release
-// token deletes leaseKey first if it still holds that grant.
+// fact's At in Unix microseconds, which orders it against the fact Redis
+// holds. A release token ends leaseKey first, if it still holds that grant,
+// after leaseTTL (at once when it is 0).
 type writeOp struct {
 	key      string
 	payload  []byte
@@ -41,6 +41,7 @@ type writeOp struct {
 	at       int64
 	leaseKey string
 	release  string
+	leaseTTL time.Duration
 }
 
 // A dialer opens a session to the server of cfg, for the keys of k.
