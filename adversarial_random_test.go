@@ -141,7 +141,9 @@ func TestAdversarialRandomAmbiguityStopsUnreferencedResends(t *testing.T) {
 		func() (*http.Response, error) { return response(504, `{"message":"Gateway Timeout"}`), nil },
 		func() (*http.Response, error) { return response(599, ``), nil },
 		func() (*http.Response, error) { return response(200, `{"error":"5"}`), nil },
-		func() (*http.Response, error) { return response(200, `{"result":[{"error":0,"id":"1"},{"error":11}]}`), nil },
+		func() (*http.Response, error) {
+			return response(200, `{"result":[{"error":0,"id":"1"},{"error":11}]}`), nil
+		},
 		func() (*http.Response, error) { return response(200, `{"result":[{"error":11},{"error":5}]}`), nil },
 		func() (*http.Response, error) { return nil, errors.New("read: connection reset by peer") },
 		func() (*http.Response, error) { return nil, io.ErrUnexpectedEOF },

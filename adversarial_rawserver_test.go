@@ -91,4 +91,3 @@ func wireTransport(t *testing.T, opts ...Option) *Transport {
 	t.Cleanup(tr.CloseIdleConnections)
 	return NewTransport(tr, append([]Option{withClock(newFakeClock())}, opts...)...)
 }
-
