@@ -176,3 +176,54 @@ func TestAdversarialWireCancelWhileServerIsSilent(t *testing.T) {
 		})
 	}
 }
+
+func TestAdversarialWireMalformedAnswers(t *testing.T) {
+	for _, garbage := range []string{
+		"HTTP/1.1 2OO OK\r\n\r\n",
+		"SMTP ready\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: -4\r\n\r\n{}",
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+		"HTTP/1.1 200 OK\r\nBad Header Line\r\n\r\n",
+	} {
+		srv := newRawServer(t, func(c net.Conn, _ int, _ *http.Request) {
+			io.WriteString(c, garbage)
+			c.Close()
+		})
+		rt := wireTransport(t)
+		resp, err := rt.RoundTrip(newCall(t, http.MethodPut, srv.url("/rest/sms/create"), smsNoRef, testKey))
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		if err == nil {
+			t.Errorf("%q: no error", garbage)
+		}
+		if srv.n.Load() != 1 {
+			t.Errorf("%q: %d sends of an unreferenced create, want 1", garbage, srv.n.Load())
+		}
+	}
+}
+
+// A 503 that closes the connection, to a request that expects
+// 100-continue, refused it unprocessed: it is resent.
+func TestAdversarialWire503ThenCloseIsResent(t *testing.T) {
+	srv := newRawServer(t, func(c net.Conn, n int, _ *http.Request) {
+		if n == 1 {
+			io.WriteString(c, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+			c.Close()
+			return
+		}
+		writeAnswer(c, `{"result":{"error":0,"id":"5"}}`)
+	})
+	rt := wireTransport(t)
+	req := newCall(t, http.MethodPut, srv.url("/rest/sms/create"), smsNoRef, testKey)
+	req.Header.Set("Expect", "100-continue")
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body := readAll(t, resp); body != `{"result":{"error":0,"id":"5"}}` || srv.n.Load() != 2 {
+		t.Errorf("%q after %d requests", body, srv.n.Load())
+	}
+}
