@@ -11,9 +11,10 @@ import (
 
 // Finding 3: requests that the base transport refuses before any byte
 // leaves the process are counted as transient host failures when the
-// refusal is not one unsendable knows: an unsupported scheme, a control
-// character in the raw query (net/http refuses it only after dialing), a
-// ContentLength longer than the body. Twenty of them open the host circuit
+// refusal is not one unsendable knows: an unsupported or missing scheme, a
+// control character in the raw query (net/http refuses it only after
+// dialing), a ContentLength longer than the body, a nil Header (reads are
+// even resent, with back-offs, three times). Twenty of them open the host circuit
 // with no request reaching the server, and healthy calls then fail fast.
 func TestAdversarialFindingLocalRefusalsOpenTheHostCircuit(t *testing.T) {
 	for _, tt := range []struct {
@@ -23,6 +24,8 @@ func TestAdversarialFindingLocalRefusalsOpenTheHostCircuit(t *testing.T) {
 		{"unsupported scheme", func(r *http.Request) { r.URL.Scheme = "ftp" }},
 		{"control character in the raw query", func(r *http.Request) { r.URL.RawQuery = "ref=a\x01b" }},
 		{"ContentLength longer than the body", func(r *http.Request) { r.ContentLength = 500 }},
+		{"nil Header", func(r *http.Request) { r.Header = nil }},
+		{"no scheme", func(r *http.Request) { r.URL.Scheme = "" }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newServer(t)
@@ -128,5 +131,21 @@ func TestAdversarialFindingPartialReferenceRejectionBecomesSuccess(t *testing.T)
 		if body := readAll(t, resp); resp.StatusCode != 422 || body != answer {
 			t.Errorf("%d %s (%s: %s), want the 422 untouched", resp.StatusCode, body, AcceptedEarlierHeader, resp.Header.Get(AcceptedEarlierHeader))
 		}
+	}
+}
+
+// Finding 8: RoundTrip panics on a request with a nil URL (net/http's own
+// Transport returns an error; a middleware may call RoundTrip directly).
+func TestAdversarialFindingNilURLPanics(t *testing.T) {
+	req := newCall(t, http.MethodGet, "https://api.test/rest/common/balance", "", testKey)
+	req.URL = nil
+	defer func() {
+		if p := recover(); p != nil {
+			t.Errorf("panic: %v", p)
+		}
+	}()
+	if resp, err := NewTransport(http.DefaultTransport).RoundTrip(req); err == nil {
+		resp.Body.Close()
+		t.Error("no error for a nil URL")
 	}
 }
