@@ -3,8 +3,10 @@
 package resilient
 
 import (
+	"compress/gzip"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 )
@@ -147,5 +149,30 @@ func TestAdversarialFindingNilURLPanics(t *testing.T) {
 	if resp, err := NewTransport(http.DefaultTransport).RoundTrip(req); err == nil {
 		resp.Body.Close()
 		t.Error("no error for a nil URL")
+	}
+}
+
+// Finding 9: an answer whose body is compressed (Content-Encoding: gzip,
+// which net/http leaves compressed when the caller asked for it with its own
+// Accept-Encoding) is not classified: a gzipped code 11 is a success, not
+// retried, and a gzipped code 8 opens no circuit.
+func TestAdversarialFindingCompressedAnswersAreNotClassified(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Encoding", "gzip")
+		zw := gzip.NewWriter(w)
+		zw.Write([]byte(`{"error":8,"errorDescription":"not enough funds"}`))
+		zw.Close()
+	}))
+	t.Cleanup(srv.Close)
+	rt := newTestTransport(t, newFakeClock())
+	req := newCall(t, http.MethodPut, srv.URL+"/rest/sms/create", smsNoRef, testKey)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAll(t, resp)
+	if out, _ := OutcomeOf(resp); out.Class != ClassAccount || out.Code != 8 {
+		t.Errorf("outcome %+v, want code 8, account", out)
 	}
 }
