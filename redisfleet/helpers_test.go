@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -133,7 +134,10 @@ func eventually(t testing.TB, within time.Duration, what string, cond func() boo
 // inspector is a plain client for looking at what Redis holds.
 func inspector(t testing.TB, addr string) rueidis.Client {
 	t.Helper()
-	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{addr}, DisableCache: true, DisableRetry: true})
+	// No keep-alive PINGs of its own: they would count in the
+	// measurements of what the Fleet sends.
+	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{addr}, DisableCache: true, DisableRetry: true,
+		Dialer: net.Dialer{KeepAlive: -1}})
 	if err != nil {
 		t.Fatal(err)
 	}
