@@ -159,30 +159,3 @@ func rewriteRecipients(doc map[string]json.RawMessage, rcs []Recipient) (int, bo
 	}
 	return n, true
 }
-
-// countRecipients counts the recipients a create body names.
-func countRecipients(body []byte) int {
-	var v any
-	if json.Unmarshal(body, &v) != nil {
-		return 0
-	}
-	var walk func(any) int
-	walk = func(v any) int {
-		n := 0
-		switch v := v.(type) {
-		case map[string]any:
-			if _, ok := recipientRef(v); ok {
-				n++
-			}
-			for _, c := range v {
-				n += walk(c)
-			}
-		case []any:
-			for _, c := range v {
-				n += walk(c)
-			}
-		}
-		return n
-	}
-	return walk(v)
-}

@@ -33,6 +33,10 @@ type call struct {
 	attempts int
 	slots    attemptSlots // the first attempt's request copy, body and result
 	last     *result      // the answer before the current wait, while it is kept
+	ticket   ticket       // what the current attempt holds of its account's in-flight limit
+	// refusedFor is, after a code 11 while the account's limit has calls in
+	// flight, how long the retry waits in the queue for one to end.
+	refusedFor time.Duration
 }
 
 // result is one attempt's answer, or its failure when resp is nil.
@@ -69,6 +73,10 @@ func (c *call) run() (final, *http.Response, error) {
 	}
 	c.host.budget.deposit()
 	for {
+		var err error
+		if c.ticket, err = c.take(); err != nil {
+			return c.turnedAway(err)
+		}
 		c.attempts++
 		c.drop()
 		r := c.send()
@@ -80,6 +88,7 @@ func (c *call) run() (final, *http.Response, error) {
 			return c.finish(r, d.reason)
 		}
 		c.t.tel.retrying(c.tel, c.attempts, &r.out, d)
+		c.refusedFor = d.fallback
 		c.keep(r)
 		if err := c.wait(d.delay); err != nil {
 			return c.canceled(err)
@@ -124,6 +133,8 @@ func (c *call) record(r *result) {
 	acct, host := cs.record(&c.g, c.acct, &r.out, r.rule, now)
 	c.report(acct, ScopeAccount, now, true)
 	c.report(host, ScopeHost, now, true)
+	c.settle(c.ticket, r, now)
+	c.ticket = ticket{}
 }
 
 // judge is where the decision on an attempt's outcome is made: decide's
@@ -134,6 +145,7 @@ func (c *call) judge(r *result) decision {
 	in := decideInput{out: out, rule: rule, attempt: c.attempts, maxRA: c.t.policy.MaxRetryAfter, timeLeft: -1}
 	if out.Class == ClassTransient && !out.Canceled && c.attempts < rule.MaxAttempts {
 		in.resendSafe = c.safety.safe(c.req, &c.body, out, c.t.policy.MaxRequestBodyBytes)
+		in.queue = throttle(out, rule) && c.queueable()
 		in.backoff = c.retry.next(rule.Backoff)
 		if dl, ok := c.ctx.Deadline(); ok {
 			in.timeLeft = max(dl.Sub(c.t.clock.Now()), 0)
@@ -144,7 +156,7 @@ func (c *call) judge(r *result) decision {
 	case !d.retry:
 	case c.t.circuits.opened(c.acct, c.host, c.t.clock.Now()):
 		d = decision{reason: resilientconv.ReasonCircuitOpen}
-	case !throttled(out.Code) && !c.host.budget.withdraw():
+	case !throttle(out, rule) && !c.host.budget.withdraw():
 		d = decision{reason: resilientconv.ReasonBudget}
 	}
 	return d

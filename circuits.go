@@ -23,9 +23,11 @@ type circuits struct {
 	hosts  atomic.Pointer[map[string]*hostState]
 }
 
-// acctState is what the Transport holds for one account that failed.
+// acctState is what the Transport holds for one account that failed or
+// answered code 11.
 type acctState struct {
 	circuit circuit
+	limit   atomic.Pointer[limiter] // nil until the account's first code 11
 }
 
 // hostState is what the Transport holds for one host.
@@ -99,7 +101,7 @@ func (cs *circuits) account(a account, create bool) *acctState {
 
 // forget drops a's state once it holds nothing.
 func (cs *circuits) forget(a account, s *acctState) {
-	if s.circuit.st.Load() == nil && cs.accts.CompareAndDelete(a, s) {
+	if s.circuit.st.Load() == nil && s.limit.Load() == nil && cs.accts.CompareAndDelete(a, s) {
 		cs.nAccts.Add(-1)
 	}
 }
@@ -113,7 +115,7 @@ func (cs *circuits) shrink(keep account) {
 				return false
 			}
 			a, s := k.(account), v.(*acctState)
-			if a != keep && (!closedOnly || s.circuit.st.Load() == nil) && cs.accts.CompareAndDelete(a, s) {
+			if a != keep && (!closedOnly || s.circuit.st.Load() == nil && s.limit.Load() == nil) && cs.accts.CompareAndDelete(a, s) {
 				cs.nAccts.Add(-1)
 			}
 			return true
@@ -146,7 +148,8 @@ func (cs *circuits) admit(a account, h *hostState, now time.Time) (g gate, e *Ci
 // record tells the call's circuits how an attempt went, with the rule that
 // governed its outcome, and reports their changes. Account-level outcomes
 // are the account circuit's failures; transient ones the host circuit's
-// (code 11, a throttling refusal from a healthy server, is neutral); the
+// (code 11 and a plain 429, throttling refusals from a healthy server, are
+// neutral); the
 // caller's cancellations and requests that never left are neutral to both.
 func (cs *circuits) record(g *gate, a account, out *Outcome, rule Rule, now time.Time) (acct, host change) {
 	neutral := out.Canceled || out.Local
@@ -169,7 +172,7 @@ func (cs *circuits) record(g *gate, a account, out *Outcome, rule Rule, now time
 		cs.forget(a, s)
 	}
 	if h := g.host; h != nil && !cs.cfg.host.Disabled {
-		host = cs.recordHost(g, out, now, neutral || throttled(out.Code))
+		host = cs.recordHost(g, out, now, neutral || throttle(out, rule))
 	}
 	return acct, host
 }

@@ -14,6 +14,8 @@ type decision struct {
 	delay  time.Duration
 	source string // a resilientconv.Delay... value
 	reason resilientconv.Reason
+	// fallback bounds a retry's wait in the queue: the back-off it replaces.
+	fallback time.Duration
 }
 
 // decideInput is everything decide looks at.
@@ -25,6 +27,7 @@ type decideInput struct {
 	backoff    time.Duration // the back-off generator's next delay
 	maxRA      time.Duration // Policy.MaxRetryAfter
 	timeLeft   time.Duration // until the context's deadline; negative: none
+	queue      bool          // a retry waits for room under the in-flight limit, not for a back-off
 }
 
 // decide is the pure decision step: from an attempt's outcome and the
@@ -50,6 +53,9 @@ func decide(in decideInput) decision {
 		return decision{reason: resilientconv.ReasonUnsafe}
 	}
 	d := decision{retry: true, delay: in.backoff, source: resilientconv.DelayBackoff, reason: resilientconv.ReasonTransient}
+	if in.queue {
+		d.delay, d.source, d.fallback = 0, resilientconv.DelayQueue, max(in.backoff, 1)
+	}
 	if ra := min(o.RetryAfter, in.maxRA); ra > d.delay {
 		d.delay, d.source = ra, resilientconv.DelayRetryAfter
 	}

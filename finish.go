@@ -89,3 +89,19 @@ func (c *call) closeUnsent() {
 		c.req.Body.Close()
 	}
 }
+
+// turnedAway ends a call that its account's in-flight limit turned away:
+// with the last answer when an attempt was made, else with the limit's
+// error, nothing sent.
+func (c *call) turnedAway(err error) (final, *http.Response, error) {
+	c.g.release()
+	reason := resilientconv.ReasonQueueFull
+	if e, ok := err.(*Error); ok {
+		reason = e.Reason
+	}
+	if last := c.takeLast(); last != nil {
+		return c.finish(last, reason)
+	}
+	c.closeUnsent()
+	return final{reason: reason}, nil, err
+}

@@ -28,6 +28,7 @@ type config struct {
 	apiErrors  bool
 	accountKey func(*http.Request) string
 	fleet      Fleet
+	limits     InFlightLimit
 	tel        telemetryConfig
 	circuits   circuitConfig
 }
@@ -45,6 +46,7 @@ func newConfig(opts []Option) *config {
 	c.policy = c.policy.withDefaults()
 	c.rules.finish(c.policy)
 	c.circuits.finish(c.policy)
+	c.limits = c.limits.withDefaults()
 	return c
 }
 

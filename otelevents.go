@@ -26,6 +26,24 @@ func (t *telemetry) retrying(tc *telCall, attempt int, out *Outcome, d decision)
 	tc.span.AddEvent(rc.EventRetryScheduled, trace.WithAttributes(attrs...))
 }
 
+// queued records a call that waited for room under its account's
+// in-flight limit, or that the limit turned away (err).
+func (t *telemetry) queued(tc *telCall, v limitView, weight int, err error) {
+	t.m.queue(v, err)
+	if tc == nil {
+		return
+	}
+	attrs := []attribute.KeyValue{rc.DelayKey.Float64(v.waited.Seconds()), rc.DelaySourceKey.String(rc.DelayQueue),
+		rc.LimitKey.Int(v.limit), rc.LimitReasonKey.String(v.why), rc.WeightKey.Int(weight)}
+	if e, ok := err.(*Error); ok {
+		attrs = append(attrs, rc.ReasonKey.String(string(e.Reason)))
+	}
+	tc.span.AddEvent(rc.EventQueued, trace.WithAttributes(attrs...))
+}
+
+// limited records a new value of an account's in-flight limit.
+func (t *telemetry) limited(v limitView) { t.m.limit(v) }
+
 // probed records the outcome of an account circuit's probe request.
 func (t *telemetry) probed(tc *telCall, out *Outcome) {
 	if tc == nil {

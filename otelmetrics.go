@@ -23,6 +23,9 @@ type instruments struct {
 	retries  metric.Int64Counter     // resilient.retries
 	fails    metric.Int64Counter     // resilient.fail_fasts
 	open     metric.Int64UpDownCounter
+	limits   metric.Int64Gauge       // resilient.inflight.limit
+	waits    metric.Float64Histogram // resilient.inflight.wait
+	rejects  metric.Int64Counter     // resilient.inflight.rejections
 	sets     *outcomeSets
 }
 
@@ -66,6 +69,13 @@ func newInstruments(m metric.Meter) instruments {
 		metric.WithDescription("Calls failed fast by an open circuit, by scope."))
 	in.open, _ = m.Int64UpDownCounter("resilient.circuits.open", metric.WithUnit("{circuit}"),
 		metric.WithDescription("Circuits open or half-open, by scope."))
+	in.limits, _ = m.Int64Gauge("resilient.inflight.limit", metric.WithUnit("{message}"),
+		metric.WithDescription("The in-flight limit of the account whose limit changed last, by why it changed."))
+	in.waits, _ = m.Float64Histogram("resilient.inflight.wait", metric.WithUnit("s"),
+		metric.WithDescription("Time calls waited for room under their account's in-flight limit."),
+		metric.WithExplicitBucketBoundaries(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+	in.rejects, _ = m.Int64Counter("resilient.inflight.rejections", metric.WithUnit("{call}"),
+		metric.WithDescription("Calls the in-flight limit turned away before sending, by reason."))
 	return in
 }
 
@@ -133,5 +143,25 @@ func (in *instruments) circuit(ev CircuitEvent) {
 	}
 	if delta != 0 {
 		in.open.Add(ctx, delta, metric.WithAttributes(rc.ScopeKey.String(string(ev.Scope))))
+	}
+}
+
+func (in *instruments) limit(v limitView) {
+	ctx := context.Background()
+	if in.limits.Enabled(ctx) {
+		in.limits.Record(ctx, int64(v.limit), metric.WithAttributes(rc.LimitReasonKey.String(v.why)))
+	}
+}
+
+func (in *instruments) queue(v limitView, err error) {
+	ctx := context.Background()
+	if e, ok := err.(*Error); ok {
+		if in.rejects.Enabled(ctx) {
+			in.rejects.Add(ctx, 1, metric.WithAttributes(rc.ReasonKey.String(string(e.Reason))))
+		}
+		return
+	}
+	if in.waits.Enabled(ctx) {
+		in.waits.Record(ctx, v.waited.Seconds())
 	}
 }

@@ -73,50 +73,50 @@ func idempotentMethod(m string) bool {
 // resent safely: the API rejects a second message with a known reference
 // (codes 23, 43, 63; API 2.0: a rejected reference_id).
 func everyMessageReferenced(body []byte) bool {
-	var v any
-	if json.Unmarshal(body, &v) != nil {
-		return false
-	}
-	n, ok := countReferenced(v, "")
-	return ok && n > 0
+	n, all := 0, true
+	walkRecipients(body, func(ref any) {
+		n++
+		all = all && nonEmpty(ref)
+	})
+	return all && n > 0
 }
 
-// countReferenced walks v, found under key, counting recipients; ok is
-// false when one lacks a client ID.
-func countReferenced(v any, key string) (n int, ok bool) {
+// countRecipients counts the messages a create body sends.
+func countRecipients(body []byte) int {
+	n := 0
+	walkRecipients(body, func(any) { n++ })
+	return n
+}
+
+// walkRecipients calls visit with the client ID (nil when none) of every
+// recipient of a create body.
+func walkRecipients(body []byte, visit func(ref any)) {
+	var v any
+	if json.Unmarshal(body, &v) == nil {
+		walk(v, "", visit)
+	}
+}
+
+func walk(v any, key string, visit func(ref any)) {
 	switch v := v.(type) {
 	case map[string]any:
 		if ref, isRecipient := recipientRef(v); isRecipient {
-			if !nonEmpty(v[ref]) {
-				return 0, false
-			}
-			n++
-		}
-		if _, otp := v["recipient"]; otp {
-			return 0, false
+			visit(v[ref])
+		} else if _, otp := v["recipient"]; otp {
+			visit(nil)
 		}
 		for k, child := range v {
-			m, ok := countReferenced(child, k)
-			if !ok {
-				return 0, false
-			}
-			n += m
+			walk(child, k, visit)
 		}
 	case []any:
 		for _, child := range v {
-			if key == "phones" || key == "to" {
-				if _, isObject := child.(map[string]any); !isObject {
-					return 0, false // a bare number
-				}
+			if _, isObject := child.(map[string]any); !isObject && (key == "phones" || key == "to") {
+				visit(nil) // a bare number
+				continue
 			}
-			m, ok := countReferenced(child, key)
-			if !ok {
-				return 0, false
-			}
-			n += m
+			walk(child, key, visit)
 		}
 	}
-	return n, true
 }
 
 // recipientRef reports whether object v is a recipient, and the key of its

@@ -21,6 +21,7 @@ type Transport struct {
 	ids       *identities
 	circuits  *circuits
 	fleet     Fleet
+	limits    InFlightLimit
 	tel       *telemetry
 }
 
@@ -44,6 +45,7 @@ func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
 		ids:       newIdentities(cfg.accountKey),
 		circuits:  newCircuits(cfg.circuits, cfg.policy.Budget, cfg.fleet, cfg.clock),
 		fleet:     cfg.fleet,
+		limits:    cfg.limits,
 		tel:       newTelemetry(cfg.tel),
 	}
 	if t.fleet != nil {

@@ -1,0 +1,106 @@
+package resilient
+
+import (
+	"net/http"
+	"strings"
+	"time"
+)
+
+// sendsMessages reports whether a request puts messages in flight, which
+// the account's in-flight limit holds: the creates of API 1.0 (SMS, Viber,
+// Number Verifier) and the sends of API 2.0 (campaigns, messages, OTP);
+// never reads.
+func sendsMessages(req *http.Request) bool {
+	p := strings.TrimSuffix(req.URL.Path, "/")
+	if strings.HasSuffix(p, "/create") {
+		return strings.HasSuffix(p, "/sms/create") || strings.HasSuffix(p, "/viber/create") || strings.HasSuffix(p, "/hlr/create")
+	}
+	last := p[strings.LastIndexByte(p, '/')+1:]
+	return strings.Contains(p, "/api/") && (strings.HasPrefix(last, "send") || last == "otp" || last == "resend")
+}
+
+// throttle reports whether an outcome is the cap's refusal: code 11, or an
+// HTTP 429 that refuses no duplicate (API 2.0 has no code 11). The request
+// was refused unprocessed by a healthy server.
+func throttle(out *Outcome, rule Rule) bool {
+	return throttled(out.Code) || out.Code == 0 && out.StatusCode == http.StatusTooManyRequests && !rule.Duplicate && !out.AcceptedEarlier
+}
+
+// limiter returns the in-flight limit of the call's account when the call
+// sends messages and the account has one; a limit whose quiet period has
+// passed ends here.
+func (c *call) limiter() *limiter {
+	cs := c.t.circuits
+	if c.t.limits.Disabled || !cs.tracking() || !sendsMessages(c.req) {
+		return nil
+	}
+	a := c.account()
+	s := cs.account(a, false)
+	if s == nil {
+		return nil
+	}
+	l := s.limit.Load()
+	if l != nil && l.quiet(c.t.clock.Now()) {
+		s.limit.CompareAndSwap(l, nil)
+		cs.forget(a, s)
+		return nil
+	}
+	return l
+}
+
+// weight is the number of messages the call's request sends, at least one.
+func (c *call) weight() int {
+	return max(countRecipients(c.bodyBytes()), 1)
+}
+
+// take waits for room under the account's in-flight limit for the next
+// attempt, and returns what it holds of the limit.
+func (c *call) take() (ticket, error) {
+	l := c.limiter()
+	if l == nil {
+		return ticket{}, nil
+	}
+	w := c.weight()
+	t, view, err := l.acquire(c.ctx, w, c.refusedFor, c.t.clock)
+	if err != nil || view.waited > 0 {
+		c.t.tel.queued(c.tel, view, w, err)
+	}
+	return t, err
+}
+
+// settle gives back what the attempt held of the limit, with its outcome,
+// and starts the account's limit on its first code 11.
+func (c *call) settle(t ticket, r *result, now time.Time) {
+	thr := throttle(&r.out, r.rule)
+	if t.l != nil {
+		if view, changed := t.release(thr, r.out.Class == ClassSuccess, now); changed {
+			c.t.tel.limited(view)
+		}
+		return
+	}
+	if c.t.limits.Disabled || !sendsMessages(c.req) || !thr && !c.t.circuits.tracking() {
+		return
+	}
+	if !thr { // a call sent before its account's limit began
+		if s := c.t.circuits.account(c.account(), false); s != nil {
+			if l := s.limit.Load(); l != nil && r.out.Class == ClassSuccess {
+				l.poke(c.weight())
+			}
+		}
+		return
+	}
+	if s := c.t.circuits.account(c.account(), true); s != nil && s.limit.Load() == nil {
+		l := newLimiter(c.t.limits, now)
+		if s.limit.CompareAndSwap(nil, l) {
+			c.t.tel.limited(limitView{limit: int(l.limit), why: l.why})
+		}
+	}
+}
+
+// queueable reports whether a refused call can wait in its account's queue
+// for room: the account has an in-flight limit and calls in flight under
+// it. Otherwise it backs off.
+func (c *call) queueable() bool {
+	l := c.limiter()
+	return l != nil && l.busy()
+}

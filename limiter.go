@@ -1,0 +1,316 @@
+package resilient
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	rc "github.com/resilient-sms/resilient/resilientconv"
+)
+
+// ErrInFlightLimit is the errors.Is target of a call that its account's
+// in-flight limit turned away before anything was sent: its queue was full,
+// or the wait for room would have passed the call's deadline. The *Error's
+// Reason says which.
+var ErrInFlightLimit = errors.New("resilient: no room under the account's in-flight limit")
+
+// InFlightLimit configures the adaptive in-flight limits. Code 11 says that
+// an account has more messages in flight than its cap; from an account's
+// first code 11 on, a limit on its messages in flight (a request counts as
+// many messages as it has recipients) holds its sends (creates of API 1.0,
+// sends of API 2.0; never reads) to what the cap takes. The limit grows by
+// about one message per round trip of accepted sends, shrinks on a code 11
+// by a tenth, but not below the messages still in flight (once per round
+// trip: refusals of sends made under the old limit do not shrink it again),
+// never admits less than one request, and ends after a quiet period without
+// code 11. Calls over the limit wait their turn
+// in a queue, in order; retries of code 11 wait there for room rather than
+// for a timer. An account that never answers code 11 has no limit and pays
+// nothing for it. The zero value means the defaults.
+type InFlightLimit struct {
+	// Disabled turns the limits off: code 11 is retried after a back-off.
+	Disabled bool
+	// Initial is the limit, in messages, after an account's first code 11;
+	// default 10.
+	Initial int
+	// Max caps the limit; 0 means no cap.
+	Max int
+	// Quiet is how long without code 11 ends an account's limit; default 1m.
+	Quiet time.Duration
+	// MaxQueue bounds the calls waiting for room per account; default 1000.
+	// A call past it fails at once with ErrInFlightLimit.
+	MaxQueue int
+}
+
+// WithInFlightLimit configures the adaptive in-flight limits.
+func WithInFlightLimit(l InFlightLimit) Option {
+	return optionFunc(func(c *config) { c.limits = l })
+}
+
+func (l InFlightLimit) withDefaults() InFlightLimit {
+	if l.Initial <= 0 {
+		l.Initial = 10
+	}
+	if l.Quiet <= 0 {
+		l.Quiet = time.Minute
+	}
+	if l.MaxQueue <= 0 {
+		l.MaxQueue = 1000
+	}
+	return l
+}
+
+// limiter is one account's in-flight limit and the queue of the calls that
+// wait for room under it. It is safe for concurrent use.
+type limiter struct {
+	cfg InFlightLimit
+
+	mu        sync.Mutex
+	limit     float64
+	why       string // why the limit has its value: a resilientconv.Limit... value
+	inflight  int    // messages admitted and not yet answered
+	gen       uint64 // bumped by every decrease
+	queue     []*waiter
+	lastCode  time.Time     // the last code 11
+	lastCut   time.Time     // the last decrease (or the limit's start)
+	hold      time.Duration // moving average of an accepted call's time in flight; 0 until one
+	accepted  float64       // messages accepted since lastCut
+	starting  bool          // no decrease yet: the limit doubles each round trip
+	abandoned bool          // the limit ended: its calls go unlimited
+}
+
+// waiter is a call waiting for room.
+type waiter struct {
+	weight  int
+	refused bool          // a retry of code 11: it waits for a call to end accepted
+	ready   chan struct{} // closed when room was made for it
+	granted bool
+}
+
+// ticket is what an admitted call holds of its account's limit.
+type ticket struct {
+	l      *limiter
+	weight int
+	gen    uint64
+	at     time.Time
+}
+
+// limitView is what the telemetry reports of a limit.
+type limitView struct {
+	limit  int
+	why    string
+	waited time.Duration
+}
+
+func newLimiter(cfg InFlightLimit, now time.Time) *limiter {
+	return &limiter{cfg: cfg, limit: float64(cfg.Initial), why: rc.LimitInitial, lastCode: now, lastCut: now, starting: true}
+}
+
+// fits reports whether weight more messages may go now. Called with mu held.
+func (l *limiter) fits(weight int) bool {
+	return l.inflight == 0 || float64(l.inflight+weight) <= l.limit
+}
+
+// acquire admits a call of weight messages, waiting in the queue while the
+// limit has no room for it. A retry of code 11 (refused > 0) goes first in
+// the queue and waits for one of the account's calls in flight to end
+// accepted, the room the cap refused it, or for refused at most: then it
+// goes anyway, as after a back-off. It fails at once when the queue is full
+// or the wait would pass ctx's deadline, and when ctx ends first.
+func (l *limiter) acquire(ctx context.Context, weight int, refused time.Duration, cl clock) (ticket, limitView, error) {
+	now := cl.Now()
+	l.mu.Lock()
+	if l.abandoned || len(l.queue) == 0 && l.fits(weight) && refused == 0 {
+		t := l.admitLocked(weight, now)
+		l.mu.Unlock()
+		return t, limitView{}, nil
+	}
+	view := limitView{limit: int(l.limit), why: l.why}
+	if len(l.queue) >= l.cfg.MaxQueue {
+		l.mu.Unlock()
+		return ticket{}, view, &Error{Reason: rc.ReasonQueueFull, Err: ErrInFlightLimit}
+	}
+	if dl, ok := ctx.Deadline(); ok && dl.Sub(now) < l.estimateLocked(weight) {
+		l.mu.Unlock()
+		return ticket{}, view, &Error{Reason: rc.ReasonDeadline, Err: ErrInFlightLimit}
+	}
+	w := &waiter{weight: weight, refused: refused > 0, ready: make(chan struct{})}
+	var timeout <-chan time.Time
+	if refused > 0 {
+		var stop func() bool
+		timeout, stop = cl.After(refused)
+		defer stop()
+		l.queue = append([]*waiter{w}, l.queue...)
+	} else {
+		l.queue = append(l.queue, w)
+	}
+	l.mu.Unlock()
+	for waiting := true; waiting; {
+		select {
+		case <-w.ready:
+			waiting = false
+		case <-timeout:
+			// No call ended accepted in a back-off's time: from now on any
+			// room will do.
+			timeout = nil
+			l.mu.Lock()
+			w.refused = false
+			l.wakeLocked(false)
+			l.mu.Unlock()
+		case <-ctx.Done():
+			l.mu.Lock()
+			if !w.granted {
+				l.removeLocked(w)
+				l.mu.Unlock()
+				return ticket{}, view, &Error{Reason: rc.ReasonCanceled, Err: ctx.Err()}
+			}
+			l.mu.Unlock()
+			waiting = false
+		}
+	}
+	at := cl.Now()
+	view.waited = at.Sub(now)
+	return ticket{l: l, weight: weight, gen: l.genOf(), at: at}, view, nil
+}
+
+func (l *limiter) genOf() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.gen
+}
+
+func (l *limiter) admitLocked(weight int, now time.Time) ticket {
+	if l.abandoned {
+		return ticket{}
+	}
+	l.inflight += weight
+	return ticket{l: l, weight: weight, gen: l.gen, at: now}
+}
+
+// estimateLocked is how long a call of weight messages would wait for room.
+func (l *limiter) estimateLocked(weight int) time.Duration {
+	ahead := weight
+	for _, w := range l.queue {
+		ahead += w.weight
+	}
+	return time.Duration(float64(ahead) / l.limit * float64(l.hold))
+}
+
+func (l *limiter) removeLocked(w *waiter) {
+	for i, x := range l.queue {
+		if x == w {
+			l.queue = append(l.queue[:i], l.queue[i+1:]...)
+			return
+		}
+	}
+}
+
+// release ends ticket t's call, which was refused by the cap (throttled),
+// accepted (accepted), or neither, and lets waiting calls in while there is
+// room. It reports the limit when it changed.
+func (t ticket) release(throttled, accepted bool, now time.Time) (limitView, bool) {
+	l := t.l
+	if l == nil {
+		return limitView{}, false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.abandoned {
+		return limitView{}, false
+	}
+	l.inflight -= t.weight
+	before := int(l.limit)
+	switch {
+	case throttled:
+		// A refusal says the limit is too high only of a call sent a round
+		// trip after the last decrease: the calls in flight then were still
+		// the server's.
+		l.lastCode = now
+		if t.gen == l.gen && l.hold > 0 && t.at.Sub(l.lastCut) >= l.hold {
+			l.cutLocked(now)
+		}
+	case accepted:
+		if d := now.Sub(t.at); l.hold == 0 {
+			l.hold = max(d, 1)
+		} else {
+			l.hold += (d - l.hold) / 8
+		}
+		l.accepted += float64(t.weight)
+		if l.starting {
+			l.limit += float64(t.weight)
+		} else {
+			l.limit += float64(t.weight) / l.limit
+		}
+		if l.cfg.Max > 0 {
+			l.limit = min(l.limit, float64(l.cfg.Max))
+		}
+		if int(l.limit) != before {
+			l.why = rc.LimitIncreased
+		}
+	}
+	l.wakeLocked(throttled)
+	return limitView{limit: int(l.limit), why: l.why}, int(l.limit) != before
+}
+
+// cutLocked decreases the limit after a refusal: to what the server holds
+// of the account's calls (the refused one was one too many), estimated by
+// Little's law from the messages accepted per round trip since the last
+// decrease; after the first round trips, by a tenth at most.
+func (l *limiter) cutLocked(now time.Time) {
+	held := float64(l.inflight)
+	if since := now.Sub(l.lastCut); since >= l.hold {
+		held = min(held, l.accepted*float64(l.hold)/float64(since))
+	}
+	if l.starting {
+		l.limit = max(1, held)
+	} else {
+		l.limit = max(1, l.limit*0.9, held)
+	}
+	l.why, l.starting, l.accepted = rc.LimitDecreased, false, 0
+	l.gen++
+	l.lastCut = now
+}
+
+// poke tells the limit that a call of its account sent before the limit
+// began, of weight messages, has ended accepted, making room at the server.
+func (l *limiter) poke(weight int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.abandoned {
+		l.accepted += float64(weight)
+		l.wakeLocked(false)
+	}
+}
+
+// wakeLocked lets waiting calls in, in order, while there is room. A
+// refused call waits for room the server made: the end of a call that was
+// not itself refused.
+func (l *limiter) wakeLocked(throttled bool) {
+	for len(l.queue) > 0 && l.fits(l.queue[0].weight) && (!l.queue[0].refused || !throttled) {
+		w := l.queue[0]
+		l.queue = l.queue[1:]
+		l.inflight += w.weight
+		w.granted = true
+		close(w.ready)
+	}
+}
+
+// busy reports whether calls of the account are in flight under the limit:
+// a refused call can wait for one of them to end.
+func (l *limiter) busy() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return !l.abandoned && l.inflight > 0
+}
+
+// quiet reports, and marks, a limit that has seen no code 11 for the quiet
+// period and holds no queue: it ends, and its calls go unlimited.
+func (l *limiter) quiet(now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.abandoned && len(l.queue) == 0 && now.Sub(l.lastCode) >= l.cfg.Quiet {
+		l.abandoned, l.why = true, rc.LimitRelaxed
+	}
+	return l.abandoned
+}
