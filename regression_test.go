@@ -506,12 +506,12 @@ func TestIssue9SpansHoldNoServerText(t *testing.T) {
 		var texts []string
 		texts = append(texts, "status: "+s.Status().Description)
 		for _, a := range s.Attributes() {
-			texts = append(texts, "attr "+string(a.Key)+"="+a.Value.Emit())
+			texts = append(texts, "attr "+string(a.Key)+"="+a.Value.String())
 		}
 		for _, ev := range s.Events() {
 			texts = append(texts, "event "+ev.Name)
 			for _, a := range ev.Attributes {
-				texts = append(texts, "event attr "+string(a.Key)+"="+a.Value.Emit())
+				texts = append(texts, "event attr "+string(a.Key)+"="+a.Value.String())
 			}
 		}
 		for _, txt := range texts {
@@ -558,7 +558,7 @@ func TestIssue9UndocumentedCodesShareOneErrorType(t *testing.T) {
 			}
 			for _, dp := range h.DataPoints {
 				v, _ := dp.Attributes.Value(attribute.Key("error.type"))
-				types[v.Emit()] = true
+				types[v.String()] = true
 			}
 		}
 	}

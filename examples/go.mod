@@ -24,6 +24,7 @@ require (
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.30.0 // indirect
 	github.com/resilient-sms/resilient v0.0.0-00010101000000-000000000000
+	github.com/resilient-sms/resilient/redisfleet v0.0.0-00010101000000-000000000000
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/otel/exporters/otlp/otlptrace v1.47.0 // indirect
 	go.opentelemetry.io/otel/log v1.47.0 // indirect
@@ -39,3 +40,5 @@ require (
 )
 
 replace github.com/resilient-sms/resilient => ../
+
+replace github.com/resilient-sms/resilient/redisfleet => ../redisfleet
