@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Makes sure redis-server is on PATH for the redisfleet tests, which start
-# their own servers on free loopback ports. Installs Debian's package when it
-# is absent; with CI=true a missing redis-server is an error, never a skip.
+# Makes sure redis-server is on PATH for the redisfleet tests and for
+# examples/fleet (the example and its test), which start their own servers on
+# free loopback ports. Installs Debian's package when it is absent; with
+# CI=true a missing redis-server is an error, never a skip.
 set -euo pipefail
 
 if command -v redis-server >/dev/null 2>&1; then
@@ -14,7 +15,7 @@ fail() {
 	if [ "${CI:-}" = "true" ]; then
 		exit 1
 	fi
-	echo "redis.sh: the redisfleet tests that need a real Redis will be skipped" >&2
+	echo "redis.sh: the redisfleet and examples/fleet tests that need a real Redis will be skipped" >&2
 	exit 0
 }
 
