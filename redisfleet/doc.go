@@ -68,11 +68,45 @@
 // a short span "resilient.fleet.disconnected", the counter
 // resilient.fleet.disconnects and the gauge resilient.fleet.connected),
 // reconnects with back-off and then resyncs: it subscribes again, loads the
-// facts in force and delivers what changed (an open Redis no longer holds
-// was closed meanwhile), writes what it learned during the outage, and, when
+// facts in force and delivers what changed (the closes Redis holds, and an
+// open it holds nothing of, which was closed meanwhile), writes what it
+// learned during the outage, and, when
 // the server restarted empty (its run id changed), writes back every fact
 // in force that it remembers (opens, and recent closes to order them by), so
 // that the fleet re-seeds it.
+//
+// A call that finds its circuits closed (the happy path) never involves the
+// Fleet: Redis counts no command for 10 000 such calls (INFO commandstats;
+// the only commands while nothing changes are a keep-alive PING per
+// connection silent for 15 s).
+//
+// # Measured under Transports
+//
+// transports_bench_test.go runs three instances, each a Transport over a
+// Fleet of its own, sending real messages to the fake Notificore API
+// (notificoretest), with Redis 7.0, all on loopback on 2 busy cores:
+//
+//	propagation: a's circuit opening on code 8    p50 0.25 ms, p99 0.6-0.8 ms,
+//	to b's and c's (200 accounts, three runs)     max 0.9-2.0 ms
+//	happy path with a Fleet / without             0.88-1.02, median 0.99
+//	(same server, turn about, five runs)          (with / bare: median 1.02;
+//	                                              without / bare: median 1.03)
+//
+// and the same fleet through faults of Redis, 12 callers sending all along
+// (BenchmarkTransportFaults, two runs each; "none" is the control):
+//
+//	                       call p99 before   during      max during   fleet agrees
+//	none                   9.8-10.9 ms       8.9-9.1 ms  24-30 ms     -
+//	killed, restarted 2 s  5.9-7.7 ms        4.4-6.2 ms  19-21 ms     0.76-1.2 s after
+//	paused 5 s             9.0-10.4 ms       9.7-10.2 ms 28-45 ms     10-21 ms after SIGCONT
+//	300 ms each way, 3 s   3.4-6.4 ms        3.8-6.2 ms  15-37 ms     while slow, 0.6 s
+//
+// Latency does not move with the fault: the spread is the machine's. No
+// message is lost or sent twice, and a fact learned during the outage (a's
+// code 2) reaches the others once Redis is back; the restart waits for the
+// back-off (at most 1 s). At the end of each open period one probe reaches
+// the server across the fleet, with 64 callers per instance
+// (TestOneProbePerOpenPeriod).
 //
 // # Why rueidis and Pub/Sub
 //
