@@ -30,16 +30,19 @@ type history struct {
 // outcome: a duplicate answered to a resend means the earlier attempt was
 // accepted.
 func (c *call) reconcile(r *result) {
-	c.hist.reconcile(c.attempts, &r.out, &r.rule, &c.t.rules)
+	c.hist.reconcile(c.attempts, &r.out, &r.rule, &c.t.rules, c.weight)
 }
 
-func (h *history) reconcile(attempt int, out *Outcome, rule *Rule, rs *ruleSet) {
+// reconcile applies the history to attempt's outcome; recipients counts
+// the request's messages, which an API 2.0 duplicate that names
+// reference_ids must name every one of (else it refused the others).
+func (h *history) reconcile(attempt int, out *Outcome, rule *Rule, rs *ruleSet, recipients func() int) {
 	defer h.note(out)
 	if attempt == 1 {
 		return
 	}
 	if out.Recipients == nil {
-		if h.maybe && rule.Duplicate {
+		if h.maybe && rule.Duplicate && (out.dupOf == 0 || out.dupOf == recipients()) {
 			out.Class, out.AcceptedEarlier = ClassSuccess, true
 			*rule = rs.forClass(ClassSuccess)
 		}

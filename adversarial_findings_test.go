@@ -1,5 +1,3 @@
-//go:build findings
-
 package resilient
 
 import (

@@ -18,66 +18,78 @@ type api2Answer struct {
 	// format (length, characters). On 422 the first without the second is
 	// the rejection of a duplicate client ID.
 	referenceID, refFormat bool
+	// refFields counts the fields of the errors that name reference_id;
+	// others reports an error about anything else.
+	refFields int
+	others    bool
 }
 
-// duplicateReferenceID reports the rejection of a known reference_id.
-func (a *api2Answer) duplicateReferenceID() bool { return a.referenceID && !a.refFormat }
+// duplicateReferenceID reports the rejection of known reference_ids and of
+// nothing else.
+func (a *api2Answer) duplicateReferenceID() bool { return a.referenceID && !a.refFormat && !a.others }
 
 // readAPI2 reads the message and errors fields of an answer object.
 func readAPI2(message, errs *fastjson.Value) api2Answer {
 	var a api2Answer
 	if m := text(message); m != "" && typeOf(message) == fastjson.TypeString {
-		a.add(m)
+		a.add(m, false)
 	}
 	switch typeOf(errs) {
 	case fastjson.TypeArray:
 		arr, _ := errs.Array()
 		for _, e := range arr {
-			a.addValue(e)
+			a.addValue(e, false)
 		}
 	case fastjson.TypeObject:
 		o, _ := errs.Object()
 		o.Visit(func(field []byte, v *fastjson.Value) {
-			n := len(a.messages)
-			a.addValue(v)
-			if namesReferenceID(string(field)) {
+			ref := namesReferenceID(string(field))
+			if ref {
 				a.referenceID = true
-				for _, m := range a.messages[n:] {
-					a.refFormat = a.refFormat || describesFormat(m)
-				}
+				a.refFields++
+			} else {
+				a.others = true
 			}
+			a.addValue(v, ref)
 		})
 	}
 	return a
 }
 
 // addValue adds the messages of one element of errors: a string, a
-// {"message":...} object, or a list of either.
-func (a *api2Answer) addValue(v *fastjson.Value) {
+// {"message":...} object, or a list of either; ref reports that they are
+// the errors of a reference_id field.
+func (a *api2Answer) addValue(v *fastjson.Value, ref bool) {
 	switch typeOf(v) {
 	case fastjson.TypeString:
-		a.add(text(v))
+		a.add(text(v), ref)
 	case fastjson.TypeObject:
 		if m := lookup(v, "message"); typeOf(m) == fastjson.TypeString {
-			a.add(text(m))
+			a.add(text(m), ref)
 		}
 	case fastjson.TypeArray:
 		arr, _ := v.Array()
 		for _, e := range arr {
 			if typeOf(e) == fastjson.TypeString {
-				a.add(text(e))
+				a.add(text(e), ref)
 			}
 		}
 	}
 }
 
-func (a *api2Answer) add(m string) {
+// add adds one message: about reference_id when it names it or ref says
+// so, else about something else unless it is the generic "The given data
+// was invalid.".
+func (a *api2Answer) add(m string, ref bool) {
 	if m == "" {
 		return
 	}
-	if namesReferenceID(m) {
+	switch {
+	case ref || namesReferenceID(m):
 		a.referenceID = true
 		a.refFormat = a.refFormat || describesFormat(m)
+	case normMessage(m) != "the given data was invalid.":
+		a.others = true
 	}
 	a.messages = append(a.messages, m)
 }

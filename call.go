@@ -2,6 +2,7 @@ package resilient
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"time"
 
@@ -73,13 +74,17 @@ func (c *call) run() (final, *http.Response, error) {
 	}
 	c.host.budget.deposit()
 	for {
-		var err error
+		body, err := c.body.open(c.attempts + 1)
+		if err != nil { // a resend's GetBody failed: nothing more is sent
+			return c.unopened(err)
+		}
 		if c.ticket, err = c.take(); err != nil {
+			closeBody(body)
 			return c.turnedAway(err)
 		}
 		c.attempts++
 		c.drop()
-		r := c.send()
+		r := c.send(body)
 		c.reconcile(r)
 		c.t.tel.endAttempt(c.tel, r)
 		c.record(r)
@@ -201,5 +206,11 @@ func (c *call) wait(d time.Duration) error {
 	case <-c.ctx.Done():
 		stop()
 		return c.ctx.Err()
+	}
+}
+
+func closeBody(b io.ReadCloser) {
+	if b != nil {
+		b.Close()
 	}
 }

@@ -99,11 +99,46 @@ func (cs *circuits) account(a account, create bool) *acctState {
 	return s.(*acctState)
 }
 
-// forget drops a's state once it holds nothing.
+// forget drops a's state once it holds nothing. A change made to it
+// meanwhile puts it back (see pin).
 func (cs *circuits) forget(a account, s *acctState) {
-	if s.circuit.st.Load() == nil && s.limit.Load() == nil && cs.accts.CompareAndDelete(a, s) {
+	if s.empty() && cs.accts.CompareAndDelete(a, s) {
 		cs.nAccts.Add(-1)
+		if !s.empty() {
+			if other := cs.pin(a, s); other != nil {
+				other.adopt(s)
+			}
+		}
 	}
+}
+
+func (s *acctState) empty() bool { return s.circuit.st.Load() == nil && s.limit.Load() == nil }
+
+// adopt takes over what old, a state dropped from the registry, holds and
+// s does not.
+func (s *acctState) adopt(old *acctState) {
+	if o := old.circuit.st.Load(); o != nil {
+		s.circuit.st.CompareAndSwap(nil, o)
+	}
+	if l := old.limit.Load(); l != nil {
+		s.limit.CompareAndSwap(nil, l)
+	}
+}
+
+// pin makes sure that s, just changed, is a's state in the registry: a
+// forget may have dropped it between its lookup and its change. It returns
+// the state that took s's place, if any, for the caller to apply its change
+// there too.
+func (cs *circuits) pin(a account, s *acctState) (other *acctState) {
+	cur, loaded := cs.accts.LoadOrStore(a, s)
+	if !loaded {
+		cs.nAccts.Add(1)
+		return nil
+	}
+	if cur := cur.(*acctState); cur != s {
+		return cur
+	}
+	return nil
 }
 
 // shrink drops states past the bound, closed ones first, keeping keep.
@@ -115,7 +150,7 @@ func (cs *circuits) shrink(keep account) {
 				return false
 			}
 			a, s := k.(account), v.(*acctState)
-			if a != keep && (!closedOnly || s.circuit.st.Load() == nil && s.limit.Load() == nil) && cs.accts.CompareAndDelete(a, s) {
+			if a != keep && (!closedOnly || s.empty()) && cs.accts.CompareAndDelete(a, s) {
 				cs.nAccts.Add(-1)
 			}
 			return true
@@ -165,6 +200,9 @@ func (cs *circuits) record(g *gate, a account, out *Outcome, rule Rule, now time
 		}
 		o := newOpening(ScopeAccount, hostName(g.host), openerOf(out), now, now.Add(openFor), "")
 		acct = s.circuit.fail(g.ap, o)
+		if other := cs.pin(a, s); other != nil {
+			other.adopt(s)
+		}
 		g.ap = permit{}
 	default:
 		acct = s.circuit.succeed(g.ap)

@@ -80,6 +80,8 @@ type Outcome struct {
 	// Recipients are the per-recipient results of a bulk answer, in the
 	// order the answer lists them; nil for other answers.
 	Recipients []Recipient
+
+	dupOf int // the reference_id fields an API 2.0 duplicate names; 0: the whole request
 }
 
 // Recipient is one element of a bulk create answer's result array.
@@ -159,6 +161,9 @@ func (rs *ruleSet) classifyResponse(status int, body []byte, unread bool) (Outco
 		}
 	case len(a.api2.messages) > 0 || a.api2.referenceID:
 		o.Description, r = rs.forAPI2(&a.api2, status)
+		if r.Duplicate {
+			o.dupOf = a.api2.refFields
+		}
 	default:
 		r = rs.forStatus(status)
 	}

@@ -173,7 +173,7 @@ func TestClassifyError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out := classifyError(tt.ctx, validRequest, tt.err)
+			out := classifyError(tt.ctx, validRequest, tt.err, true)
 			if out.Class != tt.class || out.Ambiguous != tt.ambiguous || out.Canceled != tt.canceled || out.Err != tt.err {
 				t.Errorf("got %+v", out)
 			}

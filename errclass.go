@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -20,13 +21,13 @@ import (
 // other failure may have reached the server, and is ambiguous. (net/http
 // itself resends a request with a replayable body when a reused connection
 // fails before writing.)
-func classifyError(ctx context.Context, r *http.Request, err error) Outcome {
+func classifyError(ctx context.Context, r *http.Request, err error, netHTTP bool) Outcome {
 	o := Outcome{Class: ClassTransient, Err: err}
 	if ctx.Err() != nil {
 		o.Canceled = true
 		return o
 	}
-	if unsendable(r) {
+	if unsendable(r, netHTTP) {
 		o.Class, o.Local = ClassPermanent, true
 		return o
 	}
@@ -52,15 +53,21 @@ func classifyError(ctx context.Context, r *http.Request, err error) Outcome {
 	return o
 }
 
-// unsendable reports whether net/http refuses to write r before any byte of
-// it leaves the process: no URL or host, a scheme it does not speak, an
-// invalid method, header, trailer or Host. It runs only after a failure.
-func unsendable(r *http.Request) bool {
-	if r.URL == nil || r.URL.Host == "" && r.Host == "" {
+// unsendable reports whether net/http refuses to write r whole, so that the
+// server cannot have processed it: no URL, header map or host, a scheme it
+// does not speak (when the base is net/http's; another base knows its own
+// schemes), an invalid method, header, trailer, Host or request target, or
+// a body shorter or longer than its ContentLength. It runs only after a
+// failure.
+func unsendable(r *http.Request, netHTTP bool) bool {
+	if r.URL == nil || r.Header == nil || r.URL.Host == "" && r.Host == "" {
 		return true
 	}
 	if s := r.URL.Scheme; s != "http" && s != "https" {
-		return false // another base's scheme: it knows its own rules
+		return netHTTP
+	}
+	if strings.IndexFunc(r.URL.RequestURI(), isControl) >= 0 || !lengthMatches(r) {
+		return true
 	}
 	if m := r.Method; m != "" && strings.IndexFunc(m, func(c rune) bool { return !httpguts.IsTokenRune(c) }) >= 0 {
 		return true
@@ -84,4 +91,21 @@ func validHeaders(h http.Header) bool {
 		}
 	}
 	return true
+}
+
+func isControl(c rune) bool { return c < 0x20 || c == 0x7f }
+
+// lengthMatches reports whether a replayable body has the ContentLength its
+// request announces.
+func lengthMatches(r *http.Request) bool {
+	if r.ContentLength <= 0 || r.GetBody == nil {
+		return true
+	}
+	rc, err := r.GetBody()
+	if err != nil {
+		return true
+	}
+	defer rc.Close()
+	n, err := io.Copy(io.Discard, io.LimitReader(rc, r.ContentLength+1))
+	return err != nil || n == r.ContentLength
 }

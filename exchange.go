@@ -3,6 +3,7 @@ package resilient
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"time"
 )
@@ -35,15 +36,10 @@ type sentAttempt struct {
 	start time.Time
 }
 
-// send makes the call's current attempt: a copy of the request with its
-// body for this attempt, traced, through the base transport, classified.
-func (c *call) send() *result {
+// send makes the call's current attempt with the body rc: a copy of the
+// request carrying it, traced, through the base transport, classified.
+func (c *call) send(rc io.ReadCloser) *result {
 	cp, rb, res := c.slots.take(c.attempts)
-	rc, err := c.body.open(c.attempts)
-	if err != nil {
-		*res = result{out: Outcome{Class: ClassPermanent, Local: true, Err: err}, rule: c.t.rules.forClass(ClassPermanent)}
-		return res
-	}
 	r := c.req
 	if !c.body.direct(c.attempts) {
 		// A copy of the request carries the replayed body. The body stays
@@ -75,7 +71,7 @@ func (t *Transport) exchange(ctx context.Context, r *http.Request, rb *responseB
 		if resp != nil && resp.Body != nil { // a broken base; honour the contract ourselves
 			resp.Body.Close()
 		}
-		out := classifyError(ctx, r, err)
+		out := classifyError(ctx, r, err, t.netHTTP)
 		*res = result{out: out, rule: t.rules.forClass(out.Class)}
 		return
 	}
@@ -83,6 +79,9 @@ func (t *Transport) exchange(ctx context.Context, r *http.Request, rb *responseB
 		resp.Body = http.NoBody
 	}
 	rb, data, partial, rerr := readBody(resp, t.policy.MaxBodyBytes, rb)
+	if !partial {
+		data = plainBody(resp, data, t.policy.MaxBodyBytes)
+	}
 	out, rule := t.rules.classifyResponse(resp.StatusCode, data, partial)
 	out.RetryAfter = retryAfter(resp.Header, t.clock)
 	if rerr != nil {

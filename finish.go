@@ -105,3 +105,14 @@ func (c *call) turnedAway(err error) (final, *http.Response, error) {
 	c.closeUnsent()
 	return final{reason: reason}, nil, err
 }
+
+// unopened ends a call whose next attempt could not get its body: with the
+// last answer when there is one (the resend is not safe to make), else as a
+// local failure.
+func (c *call) unopened(err error) (final, *http.Response, error) {
+	c.g.release()
+	if last := c.takeLast(); last != nil {
+		return c.finish(last, resilientconv.ReasonUnsafe)
+	}
+	return c.unsent(err)
+}

@@ -123,7 +123,11 @@ func (t *Transport) apply(f AccountFact) {
 			return
 		}
 		by := opener{class: f.Class, code: f.Code, status: f.StatusCode, message: f.Message}
-		ch = s.circuit.force(newOpening(ScopeAccount, "", by, f.At, f.Until, f.Instance), now)
+		o := newOpening(ScopeAccount, "", by, f.At, f.Until, f.Instance)
+		ch = s.circuit.force(o, now)
+		if other := cs.pin(account(a), s); other != nil {
+			other.adopt(s)
+		}
 	} else {
 		s := cs.account(account(a), false)
 		if s == nil {

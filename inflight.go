@@ -89,9 +89,13 @@ func (c *call) settle(t ticket, r *result, now time.Time) {
 		}
 		return
 	}
-	if s := c.t.circuits.account(c.account(), true); s != nil && s.limit.Load() == nil {
+	a := c.account()
+	if s := c.t.circuits.account(a, true); s != nil && s.limit.Load() == nil {
 		l := newLimiter(c.t.limits, now)
 		if s.limit.CompareAndSwap(nil, l) {
+			if other := c.t.circuits.pin(a, s); other != nil {
+				other.adopt(s)
+			}
 			c.t.tel.limited(limitView{limit: int(l.limit), why: l.why})
 		}
 	}

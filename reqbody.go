@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"sync/atomic"
 )
 
 // bodySource hands a request's body to every attempt: the original body to
@@ -34,7 +35,6 @@ func newBodySource(ctx context.Context, req *http.Request, limit int64) (bodySou
 	}
 	data, err := readUpTo(ctx, req.Body, limit+1)
 	if err != nil {
-		req.Body.Close()
 		return b, err
 	}
 	if int64(len(data)) > limit {
@@ -112,27 +112,60 @@ func (b *bodySource) close() {
 	}
 }
 
-// readUpTo reads at most n bytes of r, giving up when ctx ends first: a
+// readUpTo reads at most n bytes of body, giving up when ctx ends first: a
 // stalled body (an io.Pipe whose writer waits) must not hold a call past its
-// context. The read runs on a goroutine of its own, which ends when r
-// returns; the caller closes r on failure, which unblocks a pipe.
-func readUpTo(ctx context.Context, r io.Reader, n int64) ([]byte, error) {
+// context. The read runs on a goroutine of its own, which ends when the body
+// returns. On failure the body is closed: at once when a Close may run
+// beside a Read (a pipe, whose Read it unblocks), else by the reading
+// goroutine once its Read returns.
+func readUpTo(ctx context.Context, body io.ReadCloser, n int64) ([]byte, error) {
 	if ctx.Done() == nil {
-		return io.ReadAll(io.LimitReader(r, n))
+		data, err := io.ReadAll(io.LimitReader(body, n))
+		if err != nil {
+			body.Close()
+		}
+		return data, err
 	}
 	type read struct {
 		data []byte
 		err  error
 	}
 	done := make(chan read, 1)
+	var owner atomic.Int32 // 1: the caller takes the read, 2: the reader closes the body
 	go func() {
-		data, err := io.ReadAll(io.LimitReader(r, n))
+		data, err := io.ReadAll(io.LimitReader(untilAbandoned{body, &owner}, n))
+		if !owner.CompareAndSwap(0, 1) {
+			body.Close() // the caller gave up
+		}
 		done <- read{data, err}
 	}()
+	var rd read
 	select {
-	case rd := <-done:
-		return rd.data, rd.err
+	case rd = <-done:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		if owner.CompareAndSwap(0, 2) {
+			if _, pipe := body.(*io.PipeReader); pipe {
+				body.Close()
+			}
+			return nil, ctx.Err()
+		}
+		rd = <-done // the read ended first
 	}
+	if rd.err != nil {
+		body.Close()
+	}
+	return rd.data, rd.err
+}
+
+// untilAbandoned reads r until the caller gives the read up (owner 2).
+type untilAbandoned struct {
+	r     io.Reader
+	owner *atomic.Int32
+}
+
+func (u untilAbandoned) Read(p []byte) (int, error) {
+	if u.owner.Load() == 2 {
+		return 0, context.Canceled
+	}
+	return u.r.Read(p)
 }

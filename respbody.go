@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"slices"
 )
 
 // drainLimit bounds how much of a discarded response is read so that its
@@ -51,34 +52,25 @@ func (b *responseBody) bytes() []byte {
 
 // readBody reads resp's body up to limit bytes to classify it and puts rb,
 // filled with them, in its place. It reports the bytes, whether they are not
-// the whole body (too large, or the read failed), and the read error.
+// the whole body (too large, not read, or the read failed), and the read
+// error. The announced ContentLength only sizes the buffer: a wrong one
+// loses nothing. The body of a 1xx answer, such as a switched protocol's
+// connection, is handed back unread.
 func readBody(resp *http.Response, limit int64, rb *responseBody) (_ *responseBody, data []byte, partial bool, err error) {
-	if resp.Body == nil || resp.Body == http.NoBody {
+	switch {
+	case resp.Body == nil || resp.Body == http.NoBody:
 		resp.Body = rb
 		return rb, nil, false, nil
-	}
-	if resp.ContentLength > limit {
+	case resp.ContentLength > limit || resp.StatusCode < 200 || isWriter(resp.Body):
 		rb.rest = resp.Body
 		resp.Body = rb
 		return rb, nil, true, nil
 	}
-	size := limit + 1
+	hint := int64(512)
 	if resp.ContentLength >= 0 {
-		size = resp.ContentLength + 1 // one more byte to see EOF
+		hint = min(resp.ContentLength+1, 32<<10) // one more byte to see EOF
 	}
-	if size <= 32<<10 {
-		data = make([]byte, 0, size)
-		for int64(len(data)) < size && err == nil {
-			var n int
-			n, err = resp.Body.Read(data[len(data):size])
-			data = data[:len(data)+n]
-		}
-		if err == io.EOF {
-			err = nil
-		}
-	} else {
-		data, err = io.ReadAll(io.LimitReader(resp.Body, size))
-	}
+	data, err = readAtMost(resp.Body, limit+1, hint)
 	rb.r.Reset(data)
 	switch {
 	case err != nil:
@@ -93,6 +85,31 @@ func readBody(resp *http.Response, limit int64, rb *responseBody) (_ *responseBo
 	}
 	resp.Body = rb
 	return rb, data, partial, err
+}
+
+// readAtMost reads r until EOF or n bytes, into a buffer of capacity hint
+// that grows as needed; io.EOF is not an error.
+func readAtMost(r io.Reader, n, hint int64) ([]byte, error) {
+	data := make([]byte, 0, hint)
+	for int64(len(data)) < n {
+		if len(data) == cap(data) {
+			data = slices.Grow(data, int(min(n-int64(len(data)), int64(cap(data)))))
+		}
+		m, err := r.Read(data[len(data):min(int64(cap(data)), n)])
+		data = data[:len(data)+m]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return data, err
+		}
+	}
+	return data, nil
+}
+
+func isWriter(b io.ReadCloser) bool {
+	_, ok := b.(io.Writer)
+	return ok
 }
 
 // discard drains (bounded) and closes a response the caller will not see,

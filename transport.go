@@ -1,7 +1,10 @@
 package resilient
 
 import (
+	"errors"
 	"net/http"
+
+	"github.com/resilient-sms/resilient/resilientconv"
 )
 
 // Transport is an http.RoundTripper for the Notificore API that classifies
@@ -14,6 +17,7 @@ import (
 // immutable once made.
 type Transport struct {
 	base      http.RoundTripper
+	netHTTP   bool // base is net/http's Transport
 	policy    Policy
 	rules     ruleSet
 	clock     clock
@@ -38,6 +42,7 @@ func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
 	cfg := newConfig(opts)
 	t := &Transport{
 		base:      base,
+		netHTTP:   isNetHTTP(base),
 		policy:    cfg.policy,
 		rules:     cfg.rules,
 		clock:     cfg.clock,
@@ -52,6 +57,11 @@ func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
 		t.subscribe()
 	}
 	return t
+}
+
+func isNetHTTP(base http.RoundTripper) bool {
+	_, ok := base.(*http.Transport)
+	return ok
 }
 
 // RoundTrip sends req, resending it while its outcome is transient and a
@@ -76,6 +86,13 @@ func NewTransport(base http.RoundTripper, opts ...Option) *Transport {
 //
 // The Response's Request carries the classification for OutcomeOf.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL == nil || req.Header == nil { // as net/http refuses them
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		err := errors.New("resilient: request without URL or Header")
+		return nil, &Error{Reason: resilientconv.ReasonLocal, Outcome: Outcome{Class: ClassPermanent, Local: true, Err: err}, Err: err}
+	}
 	c := &call{t: t, req: req, ctx: req.Context()}
 	c.tel = t.tel.startCall(req)
 	f, resp, err := c.run()

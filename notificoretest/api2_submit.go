@@ -18,7 +18,7 @@ const kindOTP = "otp"
 //
 //	{"message":"The given data was invalid.","errors":{"phones.0.reference_id":["The reference id has already been taken."]}}
 //
-// naming the first offending field. A status <= 0 keeps 422 and an empty
+// naming every offending field, as a validator does. A status <= 0 keeps 422 and an empty
 // body keeps the default body. The request is refused as a whole either
 // way. Malformed reference_ids (longer than 32 characters, or not only
 // letters and digits) keep their own 422 answers.
@@ -35,8 +35,8 @@ func WithReferenceIDRejection(status int, body string) Option {
 	})
 }
 
-// refTakenReply is the answer to a reference_id already taken, named field.
-func (s *Server) refTakenReply(field string) reply {
+// refTakenReply is the answer to reference_ids already taken, in fields.
+func (s *Server) refTakenReply(fields []string) reply {
 	if s.refReject != nil && s.refReject.body != nil {
 		r := *s.refReject
 		r.header = r.header.Clone()
@@ -46,7 +46,11 @@ func (s *Server) refTakenReply(field string) reply {
 	if s.refReject != nil {
 		status = s.refReject.status
 	}
-	return api2FieldError(status, field, msgRefTaken)
+	errs := make(map[string][]string, len(fields))
+	for _, f := range fields {
+		errs[f] = []string{msgRefTaken}
+	}
+	return jsonReply(status, api2Err{Message: msgInvalidData, Errors: errs})
 }
 
 // submit2 processes the messages of one API 2.0 request for the account of
@@ -68,15 +72,19 @@ func (s *Server) submit2(r *http.Request, kind, key string, items []item, refFie
 		return api2Error(http.StatusUnauthorized, msgUnauthorized), false
 	}
 	held := make(map[string]bool)
+	var taken []string
 	for i, it := range items {
 		if it.ref == "" {
 			continue
 		}
 		if held[it.ref] || a.refs2[it.ref] || a.held2[it.ref] > 0 {
-			s.mu.Unlock()
-			return s.refTakenReply(refField(i)), false
+			taken = append(taken, refField(i))
 		}
 		held[it.ref] = true
+	}
+	if taken != nil {
+		s.mu.Unlock()
+		return s.refTakenReply(taken), false
 	}
 	n := len(items)
 	if !a.canPay(n) {
