@@ -1,3 +1,6 @@
+// Each test here once failed: it describes the bug it found, which is
+// fixed, and keeps it fixed.
+
 package resilient
 
 import (
