@@ -9,9 +9,11 @@ import (
 	"github.com/resilient-sms/resilient"
 )
 
-// Fleet is a resilient.Fleet over one Redis server. Create it with New and
-// give it to every Transport of the process with resilient.WithFleet; Close
-// it when the process is done sending.
+// Fleet is a resilient.Fleet over one Redis server: one instance of the
+// fleet. Create it with New, give it to the Transport of the process with
+// resilient.WithFleet, and Close it when the process is done sending. Give
+// each Transport a Fleet of its own: a Fleet never delivers its own facts,
+// so Transports sharing one would not hear of each other's.
 //
 // The facts it delivers carry the Instance that published them, but for
 // one kind: a close that a resync inferred (Redis holds neither an open
