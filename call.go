@@ -18,7 +18,8 @@ type call struct {
 	t    *Transport
 	req  *http.Request
 	ctx  context.Context
-	tel  *telCall
+	tel  *telCall // nil when the call records nothing; else telc
+	telc telCall
 	host *hostState
 	g    gate // what the call holds of its circuits
 

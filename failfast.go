@@ -134,6 +134,7 @@ type CircuitEvent struct {
 	// At is when the change happened.
 	At time.Time
 	// Instance names the fleet instance whose fact caused the change; ""
-	// when a call of this Transport did.
+	// when a call of this Transport caused it, or when the fleet delivered
+	// a close without knowing which instance made it.
 	Instance string
 }

@@ -27,9 +27,11 @@ type Fleet interface {
 	Publish(AccountFact)
 	// Subscribe starts delivering the facts of the other instances to
 	// apply, beginning with every fact still in force (the open circuits a
-	// new instance must know of), and returns a function that stops the
-	// delivery. A Fleet never delivers an instance's own facts back to it.
-	// apply is safe for concurrent use and returns quickly.
+	// new instance must know of), which it may deliver before it returns,
+	// and returns a function that stops the delivery. A Fleet never
+	// delivers an instance's own facts back to it, so each Transport needs
+	// a Fleet of its own. apply is safe for concurrent use, returns
+	// quickly and must not call Subscribe.
 	Subscribe(apply func(AccountFact)) (stop func())
 	// Lease asks for the right to send the one half-open probe of account
 	// across the fleet, for ttl. It returns at once and calls granted
@@ -63,8 +65,10 @@ type AccountFact struct {
 	// At is when the fact was learned.
 	At time.Time
 	// Instance names the instance that learned the fact. A Fleet sets it
-	// on the facts it delivers, "" when it cannot tell (a close it found
-	// by comparing its store with what it had seen); Publish ignores it.
+	// on the facts it delivers, except on a close it inferred without
+	// knowing who made it (after a reconnect its store holds neither the
+	// open nor the close that ended it), which carries ""; Publish ignores
+	// it.
 	Instance string
 }
 
@@ -101,8 +105,9 @@ func (t *Transport) publish(a account, ch change, now time.Time) {
 
 // apply applies another instance's fact to the local circuit of its
 // account, as if this Transport had seen the answer: an open in force opens
-// it until the fact's time (unless it is already open as long), a close
-// closes a circuit that opened before the fact was learned. It reports the
+// it until the fact's time (unless it is already open as long, by an
+// opening no older), a close closes a circuit that opened before the fact
+// was learned. It reports the
 // change to the telemetry and the listener.
 func (t *Transport) apply(f AccountFact) {
 	a, err := strconv.ParseUint(f.Account, 16, 64)
@@ -119,8 +124,8 @@ func (t *Transport) apply(f AccountFact) {
 		if s == nil {
 			return
 		}
-		if cur := s.circuit.st.Load(); cur != nil && !cur.until.Before(f.Until) {
-			return
+		if cur := s.circuit.st.Load(); cur != nil && !cur.until.Before(f.Until) && !cur.at.Before(f.At) {
+			return // it knows as much, and no later
 		}
 		by := opener{class: f.Class, code: f.Code, status: f.StatusCode, message: f.Message}
 		o := newOpening(ScopeAccount, "", by, f.At, f.Until, f.Instance)

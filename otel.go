@@ -2,6 +2,7 @@ package resilient
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -16,11 +17,12 @@ import (
 	rc "github.com/resilient-sms/resilient/resilientconv"
 )
 
-// telemetryConfig is what the tracing options set.
+// telemetryConfig is what the tracing and logging options set.
 type telemetryConfig struct {
 	tp   trace.TracerProvider
 	mp   metric.MeterProvider
 	prop propagation.TextMapPropagator
+	log  *slog.Logger
 }
 
 // WithTracerProvider sets the provider of the Transport's spans. Without it
@@ -67,11 +69,12 @@ type telemetry struct {
 	tracer trace.Tracer // nil: from the request's span or the global provider
 	global trace.Tracer // the global provider's, which follows SetTracerProvider
 	prop   propagation.TextMapPropagator
+	log    *slog.Logger
 	m      instruments
 }
 
 func newTelemetry(cfg telemetryConfig) *telemetry {
-	t := &telemetry{prop: cfg.prop}
+	t := &telemetry{prop: cfg.prop, log: cfg.log}
 	if cfg.tp != nil {
 		t.tracer = cfg.tp.Tracer(rc.ScopeName, trace.WithInstrumentationVersion(rc.Version))
 	}
@@ -84,42 +87,54 @@ func newTelemetry(cfg telemetryConfig) *telemetry {
 	return t
 }
 
-// telCall is the tracing state of one recording RoundTrip; nil when the
-// call's span does not record.
+// telCall is what one RoundTrip records: its span, when it records, and
+// its logger, when one is set and enabled. A call that records neither has
+// none (nil).
 type telCall struct {
-	span   trace.Span
+	span   trace.Span // nil when not tracing
 	tracer trace.Tracer
-	ctx    context.Context
+	ctx    context.Context // the span's, else the request's
+	log    *slog.Logger
 	prop   propagation.TextMapPropagator
 	inject bool                 // prop injects any field
 	attrs  []attribute.KeyValue // method and server, shared by attempt spans
 }
 
-// startCall starts the call's INTERNAL span; nil when it does not record.
-func (t *telemetry) startCall(req *http.Request) *telCall {
+// startCall starts the call's INTERNAL span and fills tc; it returns nil
+// when the call records neither spans nor logs.
+func (t *telemetry) startCall(req *http.Request, tc *telCall) *telCall {
 	ctx := req.Context()
+	logs := t.log != nil && t.log.Enabled(ctx, slog.LevelWarn)
 	tracer := t.tracer
 	if tracer == nil {
 		if sp := trace.SpanFromContext(ctx); sp.SpanContext().IsValid() {
 			tracer = sp.TracerProvider().Tracer(rc.ScopeName, trace.WithInstrumentationVersion(rc.Version))
-		} else if otel.GetTracerProvider() == unsetTracerProvider {
-			return nil // no provider anywhere: nothing to record
-		} else {
+		} else if otel.GetTracerProvider() != unsetTracerProvider {
 			tracer = t.global
 		}
 	}
-	op := operationName(req)
-	attrs := requestAttrs(req)
-	cctx, span := tracer.Start(ctx, op, trace.WithSpanKind(trace.SpanKindInternal),
-		trace.WithAttributes(append(attrs[:len(attrs):len(attrs)], rc.OperationKey.String(op))...))
-	if !span.IsRecording() {
+	if tracer != nil {
+		op := operationName(req)
+		attrs := requestAttrs(req)
+		cctx, span := tracer.Start(ctx, op, trace.WithSpanKind(trace.SpanKindInternal),
+			trace.WithAttributes(append(attrs[:len(attrs):len(attrs)], rc.OperationKey.String(op))...))
+		if span.IsRecording() {
+			*tc = telCall{span: span, tracer: tracer, ctx: cctx, prop: t.prop, attrs: attrs}
+			if tc.prop == nil {
+				tc.prop = otel.GetTextMapPropagator()
+			}
+			tc.inject = len(tc.prop.Fields()) > 0
+		}
+	}
+	if logs {
+		tc.log = t.log
+		if tc.ctx == nil {
+			tc.ctx = ctx
+		}
+	}
+	if tc.span == nil && tc.log == nil {
 		return nil
 	}
-	tc := &telCall{span: span, tracer: tracer, ctx: cctx, prop: t.prop, attrs: attrs}
-	if tc.prop == nil {
-		tc.prop = otel.GetTextMapPropagator()
-	}
-	tc.inject = len(tc.prop.Fields()) > 0
 	return tc
 }
 
@@ -132,7 +147,7 @@ type telAttempt struct {
 // send: carrying the span's context and, through the propagators, its
 // headers.
 func (t *telemetry) startAttempt(tc *telCall, r *http.Request, attempt int) (*http.Request, telAttempt) {
-	if tc == nil {
+	if tc == nil || tc.span == nil {
 		return r, telAttempt{}
 	}
 	attrs := append(tc.attrs[:len(tc.attrs):len(tc.attrs)],
@@ -156,7 +171,7 @@ func (t *telemetry) startAttempt(tc *telCall, r *http.Request, attempt int) (*ht
 // attemptStart returns the time an attempt starts when its duration will be
 // recorded, and the zero time otherwise (reading the clock is not free).
 func (t *telemetry) attemptStart(tc *telCall, r *http.Request) time.Time {
-	if tc != nil || t.m.duration.Enabled(r.Context()) {
+	if tc != nil && tc.span != nil || t.m.duration.Enabled(r.Context()) {
 		return time.Now()
 	}
 	return time.Time{}

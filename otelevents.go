@@ -1,12 +1,12 @@
 package resilient
 
 import (
+	"log/slog"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
-	"go.opentelemetry.io/otel/trace"
 
 	rc "github.com/resilient-sms/resilient/resilientconv"
 )
@@ -14,7 +14,7 @@ import (
 // retrying records a retry decision.
 func (t *telemetry) retrying(tc *telCall, attempt int, out *Outcome, d decision) {
 	t.m.retry(out, d)
-	if tc == nil {
+	if !tc.wants(slog.LevelDebug) {
 		return
 	}
 	attrs := append(outcomeAttrs(out),
@@ -23,14 +23,14 @@ func (t *telemetry) retrying(tc *telCall, attempt int, out *Outcome, d decision)
 		rc.DelaySourceKey.String(d.source),
 		rc.ReasonKey.String(string(d.reason)),
 		rc.CauseKey.String(retryCause(out)))
-	tc.span.AddEvent(rc.EventRetryScheduled, trace.WithAttributes(attrs...))
+	tc.emit(rc.EventRetryScheduled, slog.LevelDebug, attrs)
 }
 
 // queued records a call that waited for room under its account's
 // in-flight limit, or that the limit turned away (err).
 func (t *telemetry) queued(tc *telCall, v limitView, weight int, err error) {
 	t.m.queue(v, err)
-	if tc == nil {
+	if !tc.wants(slog.LevelDebug) {
 		return
 	}
 	attrs := []attribute.KeyValue{rc.DelayKey.Float64(v.waited.Seconds()), rc.DelaySourceKey.String(rc.DelayQueue),
@@ -38,7 +38,7 @@ func (t *telemetry) queued(tc *telCall, v limitView, weight int, err error) {
 	if e, ok := err.(*Error); ok {
 		attrs = append(attrs, rc.ReasonKey.String(string(e.Reason)))
 	}
-	tc.span.AddEvent(rc.EventQueued, trace.WithAttributes(attrs...))
+	tc.emit(rc.EventQueued, slog.LevelDebug, attrs)
 }
 
 // limited records a new value of an account's in-flight limit.
@@ -46,16 +46,15 @@ func (t *telemetry) limited(v limitView) { t.m.limit(v) }
 
 // probed records the outcome of an account circuit's probe request.
 func (t *telemetry) probed(tc *telCall, out *Outcome) {
-	if tc == nil {
-		return
+	if tc.wants(slog.LevelInfo) {
+		tc.emit(rc.EventProbed, slog.LevelInfo, outcomeAttrs(out))
 	}
-	tc.span.AddEvent(rc.EventProbed, trace.WithAttributes(outcomeAttrs(out)...))
 }
 
 // failedFast records a call that an open circuit stopped.
 func (t *telemetry) failedFast(tc *telCall, e *CircuitOpenError) {
 	t.m.failFast(e)
-	if tc == nil {
+	if !tc.wants(slog.LevelDebug) {
 		return
 	}
 	attrs := []attribute.KeyValue{rc.ScopeKey.String(string(e.Scope)), rc.ClassKey.String(e.Class.String())}
@@ -68,7 +67,7 @@ func (t *telemetry) failedFast(tc *telCall, e *CircuitOpenError) {
 	if e.Instance != "" {
 		attrs = append(attrs, rc.InstanceKey.String(e.Instance))
 	}
-	tc.span.AddEvent(rc.EventFailedFast, trace.WithAttributes(attrs...))
+	tc.emit(rc.EventFailedFast, slog.LevelDebug, attrs)
 }
 
 // circuitChanged records a circuit's state change, on the call's span when
@@ -76,9 +75,11 @@ func (t *telemetry) failedFast(tc *telCall, e *CircuitOpenError) {
 func (t *telemetry) circuitChanged(tc *telCall, ev CircuitEvent) {
 	t.m.circuit(ev)
 	if tc == nil {
-		return
+		tc = t.loggingOnly()
 	}
-	tc.span.AddEvent(rc.EventCircuitChanged, trace.WithAttributes(circuitAttrs(ev)...))
+	if level := changeLevel(ev.To); tc.wants(level) {
+		tc.emit(rc.EventCircuitChanged, level, circuitAttrs(ev))
+	}
 }
 
 // endCall records how the call ended, as final says, and ends its span: an
@@ -90,13 +91,17 @@ func (t *telemetry) endCall(tc *telCall, f final, err error) {
 	var out *Outcome
 	if f.last != nil {
 		out = &f.last.out
-		if out.AcceptedEarlier {
-			tc.span.AddEvent(rc.EventAcceptedEarlier, trace.WithAttributes(acceptedAttrs(out, f.attempts)...))
+		if out.AcceptedEarlier && tc.wants(slog.LevelInfo) {
+			tc.emit(rc.EventAcceptedEarlier, slog.LevelInfo, acceptedAttrs(out, f.attempts))
 		}
-		if f.reason != rc.ReasonSuccess && f.reason != rc.ReasonAcceptedEarlier {
+		level := gaveUpLevel(f.reason)
+		if f.reason != rc.ReasonSuccess && f.reason != rc.ReasonAcceptedEarlier && tc.wants(level) {
 			attrs := append(outcomeAttrs(out), rc.AttemptKey.Int(f.attempts), rc.ReasonKey.String(string(f.reason)))
-			tc.span.AddEvent(rc.EventGaveUp, trace.WithAttributes(attrs...))
+			tc.emit(rc.EventGaveUp, level, attrs)
 		}
+	}
+	if tc.span == nil {
+		return
 	}
 	attrs := make([]attribute.KeyValue, 0, 6)
 	attrs = append(attrs, rc.AttemptsKey.Int(f.attempts))

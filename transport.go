@@ -94,7 +94,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, &Error{Reason: resilientconv.ReasonLocal, Outcome: Outcome{Class: ClassPermanent, Local: true, Err: err}, Err: err}
 	}
 	c := &call{t: t, req: req, ctx: req.Context()}
-	c.tel = t.tel.startCall(req)
+	c.tel = t.tel.startCall(req, &c.telc)
 	f, resp, err := c.run()
 	t.tel.endCall(c.tel, f, err)
 	return resp, err
