@@ -99,6 +99,9 @@ func (c *call) turnedAway(err error) (final, *http.Response, error) {
 	if e, ok := err.(*Error); ok {
 		reason = e.Reason
 	}
+	if reason == resilientconv.ReasonCanceled && c.attempts > 0 { // as during a back-off
+		return c.canceled(c.ctx.Err())
+	}
 	if last := c.takeLast(); last != nil {
 		return c.finish(last, reason)
 	}

@@ -101,10 +101,8 @@ func (c *call) settle(t ticket, r *result, now time.Time) {
 	}
 }
 
-// queueable reports whether a refused call can wait in its account's queue
-// for room: the account has an in-flight limit and calls in flight under
-// it. Otherwise it backs off.
+// queueable reports whether a refused call waits in its account's queue
+// for room, rather than for a back-off: the account has an in-flight limit.
 func (c *call) queueable() bool {
-	l := c.limiter()
-	return l != nil && l.busy()
+	return c.limiter() != nil
 }

@@ -296,14 +296,6 @@ func (l *limiter) wakeLocked(throttled bool) {
 	}
 }
 
-// busy reports whether calls of the account are in flight under the limit:
-// a refused call can wait for one of them to end.
-func (l *limiter) busy() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return !l.abandoned && l.inflight > 0
-}
-
 // quiet reports, and marks, a limit that has seen no code 11 for the quiet
 // period and holds no queue: it ends, and its calls go unlimited.
 func (l *limiter) quiet(now time.Time) bool {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -156,10 +157,14 @@ func TestLoggerOffCostsNothing(t *testing.T) {
 		rt := NewTransport(base, append([]Option{withClock(newFakeClock()), WithMaxAttempts(3),
 			WithInFlightLimit(InFlightLimit{Disabled: true})}, opts...)...)
 		req, _ := http.NewRequest(http.MethodGet, "https://api.test/rest/sms/1", nil)
-		return testing.AllocsPerRun(200, func() {
-			resp, _ := rt.RoundTrip(req)
-			resp.Body.Close()
-		})
+		least := math.Inf(1) // the race detector's pools drop items at random: take the floor
+		for range 5 {
+			least = min(least, testing.AllocsPerRun(200, func() {
+				resp, _ := rt.RoundTrip(req)
+				resp.Body.Close()
+			}))
+		}
+		return least
 	}
 	without := allocs()
 	for name, opts := range map[string][]Option{

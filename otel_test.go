@@ -130,7 +130,9 @@ func TestTraceRetries(t *testing.T) {
 			src, _ := attr(ev.Attributes, rc.DelaySourceKey)
 			reason, _ := attr(ev.Attributes, rc.ReasonKey)
 			cause, _ := attr(ev.Attributes, rc.CauseKey)
-			if d.AsFloat64() <= 0 || src.AsString() != "backoff" || reason.AsString() != "transient" || cause.AsString() != "code_11" {
+			// After its first code 11 the account has an in-flight limit: a
+			// refused call waits in its queue, at most a back-off's time.
+			if d.AsFloat64() <= 0 || src.AsString() != rc.DelayQueue || reason.AsString() != "transient" || cause.AsString() != "code_11" {
 				t.Errorf("retry event %v", ev.Attributes)
 			}
 		}

@@ -19,7 +19,7 @@ func (t *telemetry) retrying(tc *telCall, attempt int, out *Outcome, d decision)
 	}
 	attrs := append(outcomeAttrs(out),
 		rc.AttemptKey.Int(attempt),
-		rc.DelayKey.Float64(d.delay.Seconds()),
+		rc.DelayKey.Float64(max(d.delay, d.fallback).Seconds()), // a queue's wait: at most its fallback
 		rc.DelaySourceKey.String(d.source),
 		rc.ReasonKey.String(string(d.reason)),
 		rc.CauseKey.String(retryCause(out)))
