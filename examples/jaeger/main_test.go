@@ -124,14 +124,22 @@ func TestJaeger(t *testing.T) {
 		for i, f := range retries {
 			wantFields(t, f, map[string]any{
 				string(resilientconv.AttemptKey): int64(i + 1), string(resilientconv.CauseKey): "code_11", string(resilientconv.CodeKey): int64(11),
-				string(resilientconv.ClassKey): "transient", string(resilientconv.DelaySourceKey): "backoff",
+				string(resilientconv.ClassKey): "transient", string(resilientconv.DelaySourceKey): resilientconv.DelayQueue,
 			})
 			if d, ok := f[string(resilientconv.DelayKey)].(float64); !ok || d <= 0 {
 				t.Errorf("retry %d: %s = %v, want a positive number of seconds", i+1, string(resilientconv.DelayKey), f[string(resilientconv.DelayKey)])
 			}
 		}
-		if n := len(rt.Logs); n != 2 {
-			t.Errorf("%d logs on the RoundTrip span, want only the 2 retries: %v", n, rt.Logs)
+		// After the account's first code 11, each retry waits in the
+		// account's queue: a queued event follows each retry.
+		queued := logs(rt, resilientconv.EventQueued)
+		if len(queued) != 2 || len(rt.Logs) != 4 {
+			t.Errorf("%d logs on the RoundTrip span, want the 2 retries and 2 waits in the queue: %v", len(rt.Logs), rt.Logs)
+		}
+		for i, f := range queued {
+			if d, ok := f[string(resilientconv.DelayKey)].(float64); !ok || d <= 0 || f[string(resilientconv.LimitKey)] == nil {
+				t.Errorf("wait %d: %v, want a positive wait and the limit", i+1, f)
+			}
 		}
 	})
 
