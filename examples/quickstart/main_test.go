@@ -27,11 +27,11 @@ func TestRun(t *testing.T) {
 
 	// The decisions that matter, in order, and the summary.
 	lines := []string{
-		`sms: code 11 twice +attempt 1 .* transient  code 11  → retry in \d+ms \(back-off\)`,
-		`sms: code 11 twice +attempt 2 .* transient  code 11  → retry in [\d.]+m?s \(back-off\)`,
+		`sms: code 11 twice +attempt 1 .* transient  code 11  → retry when the account's in-flight limit has room, within \d+ms`,
+		`sms: code 11 twice +attempt 2 .* transient  code 11  → retry when the account's in-flight limit has room, within [\d.]+m?s`,
 		`sms: code 11 twice +attempt 3 .* success +→ done`,
 		`sms: invalid phone +attempt 1 .* permanent  code 21  → returned at once \(permanent\)`,
-		`sms bulk: 1 of 3 gets code 11 +attempt 1 .* code 11  → retry in \d+ms \(back-off\)`,
+		`sms bulk: 1 of 3 gets code 11 +attempt 1 .* code 11  → retry when the account's in-flight limit has room, within \d+ms`,
 		`sms bulk: 1 of 3 gets code 11 +attempt 2 .* → done: a duplicate reference on a resend means accepted earlier`,
 		`sms bulk: reset, 1 unreferenced +attempt 1 .* → not resent: .*`,
 		`viber: 503, Retry-After: 1 +attempt 1  HTTP 503 .* → retry in 1s \(Retry-After\)`,

@@ -13,7 +13,7 @@ import (
 // happened: every attempt with its answer, its class and what the Transport
 // did next; every circuit state change; a fail-fast. For example:
 //
-//	attempt 1  HTTP 200   transient  code 11  → retry in 412ms (back-off)
+//	attempt 1  HTTP 200   transient  code 11  → retry when the account's in-flight limit has room, within 412ms
 //	attempt 2  HTTP 200   account    code 8   → returned at once (account-level)
 //	circuit    account closed → open, probe in 1m0s (code 8)
 func (c *Call) Lines() []string {
@@ -67,11 +67,13 @@ func transportFailure(err string) string {
 
 func (d Decision) text() string {
 	if d.Retry {
-		src := "back-off"
-		if d.Source == resilientconv.DelayRetryAfter {
-			src = "Retry-After"
+		switch d.Source {
+		case resilientconv.DelayRetryAfter:
+			return fmt.Sprintf("retry in %s (Retry-After)", Duration(d.Delay))
+		case resilientconv.DelayQueue:
+			return fmt.Sprintf("retry when the account's in-flight limit has room, within %s", Duration(d.Delay))
 		}
-		return fmt.Sprintf("retry in %s (%s)", Duration(d.Delay), src)
+		return fmt.Sprintf("retry in %s (back-off)", Duration(d.Delay))
 	}
 	switch d.Reason {
 	case resilientconv.ReasonSuccess:

@@ -54,13 +54,13 @@ func TestRun(t *testing.T) {
 
 	// One line per decision, in order, for every call.
 	lines := []string{
-		`sms: code 11 twice +attempt 1  HTTP 200 +transient  code 11  → retry in \d+ms \(back-off\)`,
-		`sms: code 11 twice +attempt 2  HTTP 200 +transient  code 11  → retry in [\d.]+m?s \(back-off\)`,
+		`sms: code 11 twice +attempt 1  HTTP 200 +transient  code 11  → retry when the account's in-flight limit has room, within \d+ms`,
+		`sms: code 11 twice +attempt 2  HTTP 200 +transient  code 11  → retry when the account's in-flight limit has room, within [\d.]+m?s`,
 		`sms: code 11 twice +attempt 3  HTTP 200 +success +→ done`,
 		`sms: code 11 twice +result +caller gets HTTP 200: accepted, id 1`,
 		`sms: invalid phone +attempt 1  HTTP 200 +permanent  code 21  → returned at once \(permanent\)`,
 		`sms: invalid phone +result +caller gets HTTP 200 with error 21 \(invalid phone number\)`,
-		`sms bulk: 1 of 3 gets code 11 +attempt 1  HTTP 200 +transient  code 11  → retry in \d+ms \(back-off\)`,
+		`sms bulk: 1 of 3 gets code 11 +attempt 1  HTTP 200 +transient  code 11  → retry when the account's in-flight limit has room, within \d+ms`,
 		`sms bulk: 1 of 3 gets code 11 +attempt 2  HTTP 200 +success +→ done: a duplicate reference on a resend means accepted earlier`,
 		`sms bulk: 1 of 3 gets code 11 +result +caller gets HTTP 200: 3 of 3 recipients accepted \(2 earlier; X-Resilient-Accepted-Earlier: 2\)`,
 		`sms bulk: reset, 1 unreferenced +attempt 1  (conn reset|conn closed) transient +→ not resent: it may have been processed and lacks references`,
