@@ -13,8 +13,8 @@ import (
 // messages an earlier attempt of the same call may have created: those
 // answers are turned into successes, so that no caller mistakes them for
 // failures and sends the messages a second time. Its value is the number of
-// messages rewritten. RoundTrip's documentation says how each shape is
-// rewritten.
+// messages rewritten. Transport.RoundTrip's documentation says how each
+// shape is rewritten.
 const AcceptedEarlierHeader = "X-Resilient-Accepted-Earlier"
 
 // acceptedDescription replaces the errorDescription of a rewritten answer.

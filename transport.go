@@ -65,26 +65,36 @@ func isNetHTTP(base http.RoundTripper) bool {
 }
 
 // RoundTrip sends req, resending it while its outcome is transient and a
-// resend is safe, and returns the final answer: a success, a permanent or
-// account-level answer, or the last answer when the attempts, the retry
-// budget or the time run out, or when a circuit of the call opened during a
-// back-off. It returns an error only when there is no answer to hand back: a
-// transport failure (an *Error), a circuit open before anything was sent (a
-// *CircuitOpenError, for which errors.Is(err, ErrCircuitOpen) holds), or the
-// request's context ending during a back-off (an *Error wrapping the
+// resend cannot send a message twice, and returns the final answer: a
+// success, a permanent or account-level answer, or the last answer when the
+// attempts, the retry budget or the time run out, or when a circuit of the
+// call opened during a back-off. It returns an error only when there is no
+// answer to hand back: a transport failure (an *Error), a circuit open
+// before anything was sent (a *CircuitOpenError; errors.Is(err,
+// ErrCircuitOpen) holds), an in-flight limit that turned the call away
+// before anything was sent (an *Error; errors.Is(err, ErrInFlightLimit)),
+// or the request's context ending during a back-off (an *Error wrapping the
 // context's error).
 //
-// The answer handed back is byte for byte what the server sent, with three
-// exceptions, each marked by a header:
-//   - a duplicate answered to a resend whose earlier attempt may have been
-//     processed is rewritten as a success (AcceptedEarlierHeader; see
-//     rewriteAccepted's shapes in the package documentation);
-//   - with WithFailFastAnswers, a call stopped by an open circuit gets a
-//     synthesized answer (FailFastHeader);
-//   - with WithAPIErrors, a permanent or account-level answer becomes an
+// The answer handed back is byte for byte what the server sent, but in
+// three cases, each marked:
+//   - A duplicate (codes 23, 43 and 63, a rejected API 2.0 reference_id,
+//     API 2.0's 429 "Too many duplicate request detected", or any Rule with
+//     Duplicate) answering a resend whose earlier attempt may have been
+//     processed is rewritten as a success, marked by AcceptedEarlierHeader:
+//     in a bulk answer each such element becomes {"error":0,
+//     "errorDescription":"accepted earlier",...} with the id an earlier
+//     answer gave, and the top-level error 0 when every element is then a
+//     success; an API 1.0 top-level duplicate becomes {"result":{"error":0,
+//     "errorDescription":"accepted earlier","reference":...}}; an API 2.0
+//     duplicate becomes HTTP 200 {"data":{}}.
+//   - With WithFailFastAnswers, a call stopped by an open circuit gets a
+//     synthesized answer, marked by FailFastHeader.
+//   - With WithAPIErrors, a permanent or account-level answer becomes an
 //     *Error holding up to 1 KiB of its body, and the response is closed.
 //
-// The Response's Request carries the classification for OutcomeOf.
+// The classification of the answer is OutcomeOf's, through the response's
+// Request, whose context carries it.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL == nil || req.Header == nil { // as net/http refuses them
 		if req.Body != nil {

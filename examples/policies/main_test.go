@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 
@@ -60,5 +61,30 @@ func TestCheckFails(t *testing.T) {
 	}
 	if err := m.want.check(out); err == nil || !strings.Contains(err.Error(), "4 attempts, want 3") {
 		t.Fatalf("check = %v", err)
+	}
+}
+
+// TestREADMEShowsTheseRules keeps the README's rules snippet the same as
+// the rules this example shows.
+func TestREADMEShowsTheseRules(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(data), "The rules of `go run ./examples/policies`")
+	if !ok {
+		t.Fatal("the README has no rules snippet")
+	}
+	_, snippet, _ := strings.Cut(after, "```go\n")
+	snippet, _, _ = strings.Cut(snippet, "```")
+	flat := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	readme := flat(snippet)
+	for _, d := range demos() {
+		if rule := flat(strings.Join(d.rule, " ")); !strings.Contains(readme, rule) {
+			t.Errorf("the README's snippet lacks %s", rule)
+		}
+	}
+	if got, want := strings.Count(readme, "resilient.With"), len(demos()); got != want {
+		t.Errorf("the README's snippet has %d rules, the example %d", got, want)
 	}
 }
