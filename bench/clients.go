@@ -85,8 +85,9 @@ type Variant struct {
 	Name string
 	// Traced reports that the client traces its calls.
 	Traced bool
-	// Control marks a variant that is no client but an experiment on the
-	// floor, shown apart in the results.
+	// Control marks a variant that is no client of its own but an
+	// experiment (on the floor, or on the transport's own options), shown
+	// apart in the results.
 	Control bool
 	// New builds the client's round tripper over base; tp is the tracer
 	// provider of traced variants.
@@ -110,6 +111,9 @@ var Variants = []Variant{
 	}},
 	{Name: "failsafe+otelhttp", Traced: true, New: func(b http.RoundTripper, tp trace.TracerProvider) http.RoundTripper {
 		return OTel(Failsafe(b), tp)
+	}},
+	{Name: "resilient/limit-off", Control: true, New: func(b http.RoundTripper, _ trace.TracerProvider) http.RoundTripper {
+		return Resilient(b, resilient.WithInFlightLimit(resilient.InFlightLimit{Disabled: true}))
 	}},
 	{Name: "bare+opaque-body", Control: true, New: func(b http.RoundTripper, _ trace.TracerProvider) http.RoundTripper {
 		return hiddenBody{b}

@@ -21,6 +21,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/resilient-sms/resilient/bench"
@@ -35,19 +37,26 @@ func main() {
 		notes     = flag.String("notes", "NOTES.md", "Markdown file of notes on the targets to include, if it exists")
 		rev       = flag.String("rev", "", "revision of the library measured")
 		benchtime = flag.String("benchtime", "", "benchtime of each round, for the notes")
-		runScen   = flag.Bool("scenarios", true, "run the scenarios (writes per call, outage, goodput)")
+		runScen   = flag.Bool("scenarios", true, "run the scenarios (writes per call, outage, goodput, adaptive limit)")
+		only      = flag.String("only", "", "run only the adaptive-limit scenarios whose names (comma-separated: throttle, changing, shared, bulk) are given")
+		growth    = flag.String("growth", "results/growth-*.txt", "glob of the growth suite's outputs, one file per round")
+		plots     = flag.String("plots", "plots", "directory to write the pictures to; empty: none")
 		saveTo    = flag.String("save", "results/run.json", "file to save the run's figures to, for -saved")
 		saved     = flag.String("saved", "", "write the report from this saved run, measuring nothing")
 		calls     = flag.Int("calls", 1000, "outage: logical calls")
 		workers   = flag.Int("workers", 16, "outage: goroutines")
-		messages  = flag.Int("messages", 20000, "goodput: messages")
-		senders   = flag.Int("senders", 64, "goodput: goroutines")
-		capacity  = flag.Int("cap", 20, "goodput: the server's cap on messages in flight")
-		process   = flag.Duration("processing", 10*time.Millisecond, "goodput: the server's processing time per create")
+		messages  = flag.Int("messages", 20000, "throttle: creates")
+		senders   = flag.Int("senders", 64, "throttle: goroutines")
+		capacity  = flag.Int("cap", 20, "throttle: the server's cap on messages in flight")
+		process   = flag.Duration("processing", 10*time.Millisecond, "adaptive-limit scenarios: the server's processing time per create")
 	)
 	flag.Parse()
 
 	rounds, err := readRounds(*pattern)
+	if err != nil {
+		fail(err)
+	}
+	growthRounds, err := readRounds(*growth)
 	if err != nil {
 		fail(err)
 	}
@@ -57,6 +66,9 @@ func main() {
 		rev:       *rev,
 		benchtime: *benchtime,
 		rounds:    rounds,
+		growth:    growthRounds,
+		plotDir:   *plots,
+		plotLink:  *plots,
 	}
 	if *saved != "" {
 		if err := rep.load(*saved); err != nil {
@@ -73,10 +85,19 @@ func main() {
 			log("outage: %s", c.Name)
 			rep.outage = append(rep.outage, scenario.Outage(c, *calls, *workers))
 		}
-		cfg := scenario.GoodputConfig{Messages: *messages, Senders: *senders, MaxInFlight: *capacity, Processing: *process}
-		for _, c := range scenario.GoodputClients {
-			log("goodput: %s", c.Name)
-			rep.goodput = append(rep.goodput, scenario.RunGoodput(c, cfg))
+		rep.capped = map[string][]scenario.CapRun{}
+		for _, sc := range scenario.Scenarios {
+			if *only != "" && !slices.Contains(strings.Split(*only, ","), sc.Name) {
+				continue
+			}
+			sc.Load.Processing = *process
+			if sc.Name == "throttle" {
+				sc.Load.Messages, sc.Load.Senders, sc.Load.Cap = *messages, *senders, *capacity
+			}
+			for _, c := range sc.Clients {
+				log("%s: %s", sc.Name, c.Name)
+				rep.capped[sc.Name] = append(rep.capped[sc.Name], scenario.RunCapped(c, sc.Load))
+			}
 		}
 	}
 	if *saved == "" && *saveTo != "" {
@@ -96,6 +117,15 @@ func main() {
 
 	if b, err := os.ReadFile(*notes); err == nil {
 		rep.notes = string(b)
+	}
+
+	if rep.plotDir != "" {
+		if err := rep.writeCappedPlots(); err != nil {
+			fail(err)
+		}
+		if err := rep.writeGrowthPlots(); err != nil {
+			fail(err)
+		}
 	}
 
 	var buf bytes.Buffer

@@ -36,12 +36,14 @@ func TestRatioWithinRounds(t *testing.T) {
 
 func TestReportWithoutScenarios(t *testing.T) {
 	rep := report{rounds: []round{{
-		"HappyPath/bare": {ns: 100, allocs: 80}, "HappyPath/resilient": {ns: 104, allocs: 90},
-		"HappyPath/retryablehttp": {ns: 103, allocs: 91},
+		"HappyPath/bare": {ns: 100, allocs: 80}, "HappyPath/resilient": {ns: 101, allocs: 83},
+		"Overhead/bare": {ns: 100, allocs: 1}, "Overhead/resilient": {ns: 1100, allocs: 4}, "Overhead/retryablehttp": {ns: 1000, allocs: 12},
 	}}}
 	var b bytes.Buffer
 	rep.write(&b)
-	for _, want := range []string{"| Happy path, tracing off: resilient ≤ 1.05× bare | 1.040× | met |", "+10 vs +11"} {
+	for _, want := range []string{"| Happy path, tracing off: resilient ≤ 1.02× bare on the wire | 1.010× | met |",
+		"| Happy path, tracing off: added CPU in memory ≤ go-retryablehttp's | 1.00 µs vs 900 ns (1.11×) | **missed**, by 11.1% |",
+		"| Happy path, tracing off: ≤ +3 allocations | +3 | met |"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, b.String())
 		}

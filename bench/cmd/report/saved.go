@@ -19,10 +19,11 @@ type savedRun struct {
 	Writes    map[string]float64
 	Outage    []scenario.Amplification
 	Goodput   []scenario.Goodput
+	Capped    map[string][]scenario.CapRun
 }
 
 func (r *report) save(file string) error {
-	b, err := json.MarshalIndent(savedRun{r.machine, r.date, r.rev, r.benchtime, r.writes, r.outage, r.goodput}, "", "\t")
+	b, err := json.MarshalIndent(savedRun{r.machine, r.date, r.rev, r.benchtime, r.writes, r.outage, r.goodput, r.capped}, "", "\t")
 	if err != nil {
 		return err
 	}
@@ -39,6 +40,6 @@ func (r *report) load(file string) error {
 		return err
 	}
 	r.machine, r.date, r.rev, r.benchtime = s.Machine, s.Date, s.Rev, s.Benchtime
-	r.writes, r.outage, r.goodput = s.Writes, s.Outage, s.Goodput
+	r.writes, r.outage, r.goodput, r.capped = s.Writes, s.Outage, s.Goodput, s.Capped
 	return nil
 }

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"image/color"
+	"math"
+	"os"
+	"path/filepath"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// curve is one line of a chart.
+type curve struct {
+	name string
+	xy   plotter.XYs
+	dash bool // drawn dashed: a reference (the oracle, a target, the cap)
+}
+
+// chart is one panel: a title, axis labels and its lines.
+type chart struct {
+	title, x, y string
+	logX, logY  bool
+	lines       []curve
+	minY        float64 // the y axis starts here or lower; NaN: let the data decide
+	xMin, xMax  float64 // the x axis's range when xMax > xMin
+	legendLeft  bool    // the legend at the top left, not the top right
+}
+
+// palette holds the colors of the lines, by their order in a chart; a line
+// of the same name keeps its color across the panels of a picture.
+var palette = []color.Color{
+	color.RGBA{0x1f, 0x77, 0xb4, 0xff}, // blue
+	color.RGBA{0xd6, 0x27, 0x28, 0xff}, // red
+	color.RGBA{0x2c, 0xa0, 0x2c, 0xff}, // green
+	color.RGBA{0xff, 0x7f, 0x0e, 0xff}, // orange
+	color.RGBA{0x94, 0x67, 0xbd, 0xff}, // purple
+	color.RGBA{0x8c, 0x56, 0x4b, 0xff}, // brown
+	color.RGBA{0x7f, 0x7f, 0x7f, 0xff}, // grey
+}
+
+func (c chart) plot(colors map[string]color.Color) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = c.title
+	p.X.Label.Text = c.x
+	p.Y.Label.Text = c.y
+	p.Legend.Top = true
+	p.Legend.Left = c.legendLeft
+	p.Legend.Padding = vg.Points(2)
+	p.Add(plotter.NewGrid())
+	if c.logX {
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	if c.logY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	for _, s := range c.lines {
+		if len(s.xy) == 0 {
+			continue
+		}
+		col, ok := colors[s.name]
+		if !ok {
+			col = palette[len(colors)%len(palette)]
+			colors[s.name] = col
+		}
+		l, pts, err := plotter.NewLinePoints(s.xy)
+		if err != nil {
+			return nil, err
+		}
+		l.Color, l.Width = col, vg.Points(1.5)
+		if s.dash {
+			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		}
+		p.Add(l)
+		entry := []plot.Thumbnailer{l}
+		if len(s.xy) <= 12 { // points only on sparse curves
+			pts.Color, pts.Radius = col, vg.Points(2.5)
+			p.Add(pts)
+			entry = append(entry, pts)
+		}
+		p.Legend.Add(s.name, entry...)
+	}
+	if c.minY == c.minY && !c.logY { // not NaN
+		p.Y.Min = min(p.Y.Min, c.minY)
+	}
+	if c.xMax > c.xMin {
+		p.X.Min, p.X.Max = c.xMin, c.xMax
+	}
+	// Headroom above the curves for the legend.
+	if c.logY {
+		p.Y.Max *= math.Pow(p.Y.Max/p.Y.Min, 0.1*float64(len(c.lines)))
+	} else {
+		p.Y.Max += (p.Y.Max - p.Y.Min) * 0.1 * float64(len(c.lines))
+	}
+	return p, nil
+}
+
+// writePNG draws charts as a grid of cols columns into file, each panel
+// w×h points.
+func writePNG(file string, cols int, w, h vg.Length, charts ...chart) error {
+	rows := (len(charts) + cols - 1) / cols
+	colors := map[string]color.Color{}
+	grid := make([][]*plot.Plot, rows)
+	for i := range grid {
+		grid[i] = make([]*plot.Plot, cols)
+	}
+	for i, c := range charts {
+		p, err := c.plot(colors)
+		if err != nil {
+			return err
+		}
+		grid[i/cols][i%cols] = p
+	}
+	img := vgimg.NewWith(vgimg.UseWH(w*vg.Length(cols), h*vg.Length(rows)), vgimg.UseDPI(110))
+	dc := draw.New(img)
+	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter * 4, PadY: vg.Millimeter * 4,
+		PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2}
+	canvases := plot.Align(grid, tiles, dc)
+	for j := range grid {
+		for i := range grid[j] {
+			if grid[j][i] != nil {
+				grid[j][i].Draw(canvases[j][i])
+			}
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
