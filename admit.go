@@ -8,12 +8,11 @@ import "time"
 // configured, the probe goes first, in place of the call.
 func (c *call) admit() (gate, *CircuitOpenError) {
 	cs := c.t.circuits
-	now := c.t.clock.Now()
 	var a account
 	if cs.tracking() {
 		a = c.account()
 	}
-	g, e, acct, host := cs.admit(a, c.host, now)
+	g, e, acct, host, now := cs.admit(a, c.host, c.t.clock)
 	c.report(acct, ScopeAccount, now, false)
 	c.report(host, ScopeHost, now, false)
 	if e != nil {

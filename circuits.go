@@ -159,25 +159,32 @@ func (cs *circuits) shrink(keep account) {
 }
 
 // admit asks the circuits of account a (0: none known) and host h for leave
-// to send one attempt at now. It returns what the call holds, or the
-// fail-fast error of the first open circuit (having released the other), and
-// the changes admission caused.
-func (cs *circuits) admit(a account, h *hostState, now time.Time) (g gate, e *CircuitOpenError, acct, host change) {
+// to send one attempt now. It returns what the call holds, or the fail-fast
+// error of the first open circuit (having released the other), the changes
+// admission caused, and the time it read, the zero time when every circuit
+// was closed and it needed none.
+func (cs *circuits) admit(a account, h *hostState, cl clock) (g gate, e *CircuitOpenError, acct, host change, now time.Time) {
 	g.host = h
-	if s := cs.account(a, false); s != nil {
+	s := cs.account(a, false)
+	hostClosed := h == nil || cs.cfg.host.Disabled || h.circuit.st.Load() == nil
+	if s == nil && hostClosed {
+		return g, nil, acct, host, now
+	}
+	now = cl.Now()
+	if s != nil {
 		if e = cs.leaseProbe(a, s, now); e != nil {
-			return g, e, acct, host
+			return g, e, acct, host, now
 		}
 		if g.ap, e, acct = s.circuit.admit(now); e != nil {
-			return g, e, acct, host
+			return g, e, acct, host, now
 		}
 	}
-	if h != nil && !cs.cfg.host.Disabled {
+	if !hostClosed {
 		if g.hp, e, host = h.circuit.admit(now); e != nil {
 			g.release()
 		}
 	}
-	return g, e, acct, host
+	return g, e, acct, host, now
 }
 
 // record tells the call's circuits how an attempt went, with the rule that

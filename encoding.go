@@ -15,10 +15,11 @@ import (
 // its bounded decompression. The bytes handed back stay as they came. It
 // returns data when the encoding is unknown or does not decode.
 func plainBody(resp *http.Response, data []byte, limit int64) []byte {
-	enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding")))
-	if enc == "" || enc == "identity" || resp.Uncompressed {
+	v := resp.Header["Content-Encoding"]
+	if len(v) == 0 || resp.Uncompressed {
 		return data
 	}
+	enc := strings.ToLower(strings.TrimSpace(v[0]))
 	var r io.Reader
 	var err error
 	switch enc {

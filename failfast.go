@@ -138,3 +138,35 @@ type CircuitEvent struct {
 	// a close without knowing which instance made it.
 	Instance string
 }
+
+// openCircuit returns the fail-fast error of a call whose account circuit is
+// open, found before the call is made, when the call records no telemetry:
+// a fail-fast then costs a lookup. Logins, whose account is in their body,
+// and every other case take the call's own path.
+func (t *Transport) openCircuit(req *http.Request) *CircuitOpenError {
+	cs := t.circuits
+	if !cs.tracking() || isLogin(req.URL.Path) || t.tel.records(req.Context()) {
+		return nil
+	}
+	s := cs.account(t.ids.of(req, nil), false)
+	if s == nil {
+		return nil
+	}
+	o := s.circuit.st.Load()
+	if o == nil || !t.clock.Now().Before(o.until) {
+		return nil
+	}
+	return o.err
+}
+
+// failedFast ends a call that openCircuit stopped.
+func (t *Transport) failedFast(req *http.Request, e *CircuitOpenError) (*http.Response, error) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+	t.tel.m.failFast(e)
+	if t.circuits.cfg.answers {
+		return e.response(req, t.clock.Now()), nil
+	}
+	return nil, e
+}

@@ -43,7 +43,7 @@ type identities struct {
 	seed    maphash.Seed
 	tokens  sync.Map // token hash (maphash) -> account, learned from logins
 	subs    sync.Map // account of a JWT subject -> account of the login's key
-	ring    [tokenMemory]atomic.Uint64
+	ring    atomic.Pointer[[tokenMemory]atomic.Uint64] // the tokens in the order learned; made on the first
 	next    atomic.Uint64
 }
 
@@ -116,7 +116,12 @@ func (ids *identities) learn(tok, host string, a account) {
 	if _, loaded := ids.tokens.LoadOrStore(h, a); loaded {
 		return
 	}
-	slot := &ids.ring[ids.next.Add(1)%tokenMemory]
+	ring := ids.ring.Load()
+	if ring == nil {
+		ids.ring.CompareAndSwap(nil, new([tokenMemory]atomic.Uint64))
+		ring = ids.ring.Load()
+	}
+	slot := &ring[ids.next.Add(1)%tokenMemory]
 	if old := slot.Swap(h); old != 0 {
 		ids.tokens.Delete(old)
 	}

@@ -100,6 +100,13 @@ type telCall struct {
 	attrs  []attribute.KeyValue // method and server, shared by attempt spans
 }
 
+// records reports whether a call with context ctx would record a span or
+// a log record.
+func (t *telemetry) records(ctx context.Context) bool {
+	return t.tracer != nil || t.log != nil || otel.GetTracerProvider() != unsetTracerProvider ||
+		trace.SpanFromContext(ctx).SpanContext().IsValid()
+}
+
 // startCall starts the call's INTERNAL span and fills tc; it returns nil
 // when the call records neither spans nor logs.
 func (t *telemetry) startCall(req *http.Request, tc *telCall) *telCall {

@@ -21,6 +21,7 @@ type responseBody struct {
 	err     error         // read error after the bytes; nil means io.EOF
 	outcome Outcome
 	ctx     outcomeContext // the context of the final answer's Request
+	req     http.Request   // the final answer's Request, carrying ctx
 }
 
 func (b *responseBody) Read(p []byte) (int, error) {
@@ -146,7 +147,8 @@ func setOutcome(resp *http.Response, req *http.Request, rb *responseBody) {
 		req = resp.Request
 	}
 	rb.ctx = outcomeContext{Context: req.Context(), rb: rb}
-	resp.Request = req.WithContext(&rb.ctx)
+	rb.req = *req.WithContext(&rb.ctx)
+	resp.Request = &rb.req
 }
 
 // OutcomeOf returns the classification of the attempt whose response the

@@ -103,6 +103,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		err := errors.New("resilient: request without URL or Header")
 		return nil, &Error{Reason: resilientconv.ReasonLocal, Outcome: Outcome{Class: ClassPermanent, Local: true, Err: err}, Err: err}
 	}
+	if e := t.openCircuit(req); e != nil {
+		return t.failedFast(req, e)
+	}
 	c := &call{t: t, req: req, ctx: req.Context()}
 	c.tel = t.tel.startCall(req, &c.telc)
 	f, resp, err := c.run()

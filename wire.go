@@ -25,7 +25,7 @@ func pruned(body []byte) []byte {
 	d := json.NewDecoder(bytes.NewReader(body))
 	d.UseNumber()
 	var v any
-	if d.Decode(&v) != nil || d.More() {
+	if d.Decode(&v) != nil || len(bytes.TrimSpace(body[d.InputOffset():])) != 0 {
 		return nil
 	}
 	out, err := json.Marshal(prune(v, 0))
