@@ -41,8 +41,8 @@ func fingerprint(kind, value string) account {
 type identities struct {
 	keyFunc func(*http.Request) string
 	seed    maphash.Seed
-	tokens  sync.Map // token hash (maphash) -> account, learned from logins
-	subs    sync.Map // account of a JWT subject -> account of the login's key
+	tokens  sync.Map                                   // token hash (maphash) -> account, learned from logins
+	subs    sync.Map                                   // account of a JWT subject -> account of the login's key
 	ring    atomic.Pointer[[tokenMemory]atomic.Uint64] // the tokens in the order learned; made on the first
 	next    atomic.Uint64
 }
