@@ -18,7 +18,9 @@ func (c *call) admit() (gate, *CircuitOpenError) {
 	if e != nil {
 		return g, e
 	}
-	g.token = isLogin(c.req.URL.Path) || isRefresh(c.req.URL.Path)
+	if isLogin(c.req.URL.Path) || isRefresh(c.req.URL.Path) {
+		g.forToken()
+	}
 	if g.ap.probe != nil && cs.cfg.account.Probe != nil {
 		return c.probe(g)
 	}
@@ -38,8 +40,7 @@ func (c *call) probe(g gate) (gate, *CircuitOpenError) {
 	c.t.exchange(c.ctx, preq.WithContext(c.ctx), new(responseBody), r)
 	discard(r.resp)
 	c.t.tel.probed(c.tel, &r.out)
-	pg := gate{ap: g.ap} // only the account circuit hears of the probe
-	g.ap = permit{}
+	pg := g.takeProbe() // only the account circuit hears of the probe
 	now := c.t.clock.Now()
 	acct, _ := c.t.circuits.record(&pg, c.acct, &r.out, r.rule, now)
 	c.report(acct, ScopeAccount, now, true)

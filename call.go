@@ -41,21 +41,19 @@ type call struct {
 	refusedFor time.Duration
 }
 
-// result is one attempt's answer, or its failure when resp is nil.
-type result struct {
-	resp *http.Response
-	body *responseBody // resp's body after classification
-	out  Outcome
-	rule Rule
-	sent sentAttempt
-}
-
 // final is how a call ended, for the telemetry.
 type final struct {
 	attempts int
 	last     *result // the last attempt's; nil when none was sent
 	reason   resilientconv.Reason
 	failFast *CircuitOpenError
+}
+
+// startCall starts a call of req: its span, when it is traced.
+func startCall(t *Transport, req *http.Request) *call {
+	c := &call{t: t, req: req, ctx: req.Context()}
+	c.tel = t.tel.startCall(req, &c.telc)
+	return c
 }
 
 // run is the call's flow.
@@ -173,10 +171,7 @@ func (c *call) judge(r *result) decision {
 // connection is drained and closed instead.
 func (c *call) keep(r *result) {
 	c.drop()
-	if r.resp != nil && r.body != nil && r.body.rest != nil {
-		discard(r.resp)
-		r.resp = nil
-	}
+	r.dropConnection()
 	c.last = r
 }
 

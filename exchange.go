@@ -12,6 +12,24 @@ import (
 // contract by returning neither a response nor an error.
 var errNilResponse = errors.New("resilient: base transport returned no response and no error")
 
+// result is one attempt's answer, or its failure when resp is nil.
+type result struct {
+	resp *http.Response
+	body *responseBody // resp's body after classification
+	out  Outcome
+	rule Rule
+	sent sentAttempt
+}
+
+// dropConnection drains and closes an answer that still holds its
+// connection (a body too large to have been read whole): it cannot be kept.
+func (r *result) dropConnection() {
+	if r.resp != nil && r.body != nil && r.body.rest != nil {
+		discard(r.resp)
+		r.resp = nil
+	}
+}
+
 // attemptSlots hold the first attempt's request copy, response body and
 // result, allocated with the call: most calls make one attempt.
 type attemptSlots struct {

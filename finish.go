@@ -20,8 +20,7 @@ func (c *call) finish(r *result, reason resilientconv.Reason) (final, *http.Resp
 		b, _ := c.body.bytes(c.t.policy.MaxRequestBodyBytes)
 		rewriteAccepted(r.resp, r.body, &r.out, b)
 	}
-	r.body.outcome = r.out
-	setOutcome(r.resp, c.req, r.body)
+	setOutcome(r.resp, c.req, r.body, r.out)
 	if isLogin(c.req.URL.Path) || isRefresh(c.req.URL.Path) {
 		c.t.ids.learnLogin(c.req, r.resp.StatusCode, r.body.bytes(), c.account())
 	}

@@ -2,64 +2,11 @@ package resilient
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
 	rc "github.com/resilient-sms/resilient/resilientconv"
 )
-
-// ErrInFlightLimit is the errors.Is target of a call that its account's
-// in-flight limit turned away before anything was sent: its queue was full,
-// or the wait for room would have passed the call's deadline. The *Error's
-// Reason says which.
-var ErrInFlightLimit = errors.New("resilient: no room under the account's in-flight limit")
-
-// InFlightLimit configures the adaptive in-flight limits. Code 11 says that
-// an account has more messages in flight than its cap; from an account's
-// first code 11 on, a limit on its messages in flight (a request counts as
-// many messages as it has recipients) holds its sends (creates of API 1.0,
-// sends of API 2.0; never reads) to what the cap takes. The limit grows by
-// about one message per round trip of accepted sends, shrinks on a code 11
-// by a tenth, but not below the messages still in flight (once per round
-// trip: refusals of sends made under the old limit do not shrink it again),
-// never admits less than one request, and ends after a quiet period without
-// code 11. Calls over the limit wait their turn
-// in a queue, in order; retries of code 11 wait there for room rather than
-// for a timer. An account that never answers code 11 has no limit and pays
-// nothing for it. The zero value means the defaults.
-type InFlightLimit struct {
-	// Disabled turns the limits off: code 11 is retried after a back-off.
-	Disabled bool
-	// Initial is the limit, in messages, after an account's first code 11;
-	// default 10.
-	Initial int
-	// Max caps the limit; 0 means no cap.
-	Max int
-	// Quiet is how long without code 11 ends an account's limit; default 1m.
-	Quiet time.Duration
-	// MaxQueue bounds the calls waiting for room per account; default 1000.
-	// A call past it fails at once with ErrInFlightLimit.
-	MaxQueue int
-}
-
-// WithInFlightLimit configures the adaptive in-flight limits.
-func WithInFlightLimit(l InFlightLimit) Option {
-	return optionFunc(func(c *config) { c.limits = l })
-}
-
-func (l InFlightLimit) withDefaults() InFlightLimit {
-	if l.Initial <= 0 {
-		l.Initial = 10
-	}
-	if l.Quiet <= 0 {
-		l.Quiet = time.Minute
-	}
-	if l.MaxQueue <= 0 {
-		l.MaxQueue = 1000
-	}
-	return l
-}
 
 // limiter is one account's in-flight limit and the queue of the calls that
 // wait for room under it. It is safe for concurrent use.

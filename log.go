@@ -10,22 +10,6 @@ import (
 	rc "github.com/resilient-sms/resilient/resilientconv"
 )
 
-// WithLogger has the Transport write one record to l for each decision it
-// traces, with the span event's name as the message and the same attribute
-// keys (see resilientconv): retry scheduled, queued and failed fast at
-// Debug; probed, accepted earlier, a circuit closing or going half-open,
-// and a call given up on a permanent answer at Info; a circuit opening and a
-// call given up for any other reason at Warn. Records are written with
-// Logger.LogAttrs and the call's context, so that a handler that reads the
-// trace from it (otelslog's, say) adds the trace and span ids. To map the
-// levels differently, wrap l's Handler and match on the message. A nil
-// Logger, or one whose level is above Warn, costs nothing. Like the
-// telemetry, the records never hold a credential, a phone number, a message
-// text or a reference.
-func WithLogger(l *slog.Logger) Option {
-	return optionFunc(func(c *config) { c.tel.log = l })
-}
-
 // wants reports whether the decision of level is recorded at all: on the
 // call's span, or in a log record.
 func (tc *telCall) wants(level slog.Level) bool {

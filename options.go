@@ -142,3 +142,8 @@ func WithFleet(f Fleet) Option {
 func withClock(cl clock) Option {
 	return optionFunc(func(c *config) { c.clock = cl })
 }
+
+// WithInFlightLimit configures the adaptive in-flight limits.
+func WithInFlightLimit(l InFlightLimit) Option {
+	return optionFunc(func(c *config) { c.limits = l })
+}

@@ -140,9 +140,10 @@ func (c *outcomeContext) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-// setOutcome makes the classification of the final answer reachable from
-// resp.Request, whose context carries it.
-func setOutcome(resp *http.Response, req *http.Request, rb *responseBody) {
+// setOutcome gives the final answer's body its classification out and
+// makes it reachable from resp.Request too, whose context carries it.
+func setOutcome(resp *http.Response, req *http.Request, rb *responseBody, out Outcome) {
+	rb.outcome = out
 	if resp.Request != nil {
 		req = resp.Request
 	}

@@ -106,8 +106,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if e := t.openCircuit(req); e != nil {
 		return t.failedFast(req, e)
 	}
-	c := &call{t: t, req: req, ctx: req.Context()}
-	c.tel = t.tel.startCall(req, &c.telc)
+	c := startCall(t, req)
 	f, resp, err := c.run()
 	t.tel.endCall(c.tel, f, err)
 	return resp, err

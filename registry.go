@@ -1,0 +1,150 @@
+package resilient
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// circuits is a Transport's registry of circuits: one per host, with the
+// host's window and retry budget, and one per account that failed (a
+// healthy account holds nothing). It is safe for concurrent use; a call to a
+// healthy host takes no lock.
+type circuits struct {
+	cfg    circuitConfig
+	budget RetryBudget
+	fleet  Fleet
+	clock  clock
+
+	accts  sync.Map // account -> *acctState
+	nAccts atomic.Int64
+
+	hostMu sync.Mutex // serialises writers of hosts
+	hosts  atomic.Pointer[map[string]*hostState]
+}
+
+// acctState is what the Transport holds for one account that failed or
+// answered code 11.
+type acctState struct {
+	circuit circuit
+	limit   atomic.Pointer[limiter] // nil until the account's first code 11
+}
+
+// hostState is what the Transport holds for one host.
+type hostState struct {
+	name    string
+	circuit circuit
+	window  window
+	budget  budget
+}
+
+func newCircuits(cfg circuitConfig, bud RetryBudget, fleet Fleet, cl clock) *circuits {
+	cs := &circuits{cfg: cfg, budget: bud, fleet: fleet, clock: cl}
+	cs.hosts.Store(&map[string]*hostState{})
+	return cs
+}
+
+// tracking reports whether any account holds state, so that calls must find
+// their account.
+func (cs *circuits) tracking() bool { return cs.nAccts.Load() > 0 }
+
+// host returns name's state, made on first use. Hosts are few (one per API
+// host) and never dropped; the map is copied on write so that readers take
+// no lock.
+func (cs *circuits) host(name string) *hostState {
+	if h := (*cs.hosts.Load())[name]; h != nil {
+		return h
+	}
+	cs.hostMu.Lock()
+	defer cs.hostMu.Unlock()
+	old := *cs.hosts.Load()
+	if h := old[name]; h != nil {
+		return h
+	}
+	h := &hostState{name: name, window: newWindow(cs.cfg.host.Window)}
+	h.budget.init(cs.budget)
+	next := make(map[string]*hostState, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	next[name] = h
+	cs.hosts.Store(&next)
+	return h
+}
+
+// account returns a's state; with create it makes one (and bounds their
+// number), otherwise it returns nil for an account that holds nothing.
+func (cs *circuits) account(a account, create bool) *acctState {
+	if a == 0 || cs.cfg.account.Disabled {
+		return nil
+	}
+	if s, ok := cs.accts.Load(a); ok {
+		return s.(*acctState)
+	}
+	if !create {
+		return nil
+	}
+	s, loaded := cs.accts.LoadOrStore(a, new(acctState))
+	if !loaded && cs.nAccts.Add(1) > int64(cs.cfg.maxCircuits) {
+		cs.shrink(a)
+	}
+	return s.(*acctState)
+}
+
+// forget drops a's state once it holds nothing. A change made to it
+// meanwhile puts it back (see pin).
+func (cs *circuits) forget(a account, s *acctState) {
+	if s.empty() && cs.accts.CompareAndDelete(a, s) {
+		cs.nAccts.Add(-1)
+		if !s.empty() {
+			if other := cs.pin(a, s); other != nil {
+				other.adopt(s)
+			}
+		}
+	}
+}
+
+func (s *acctState) empty() bool { return s.circuit.st.Load() == nil && s.limit.Load() == nil }
+
+// adopt takes over what old, a state dropped from the registry, holds and
+// s does not.
+func (s *acctState) adopt(old *acctState) {
+	if o := old.circuit.st.Load(); o != nil {
+		s.circuit.st.CompareAndSwap(nil, o)
+	}
+	if l := old.limit.Load(); l != nil {
+		s.limit.CompareAndSwap(nil, l)
+	}
+}
+
+// pin makes sure that s, just changed, is a's state in the registry: a
+// forget may have dropped it between its lookup and its change. It returns
+// the state that took s's place, if any, for the caller to apply its change
+// there too.
+func (cs *circuits) pin(a account, s *acctState) (other *acctState) {
+	cur, loaded := cs.accts.LoadOrStore(a, s)
+	if !loaded {
+		cs.nAccts.Add(1)
+		return nil
+	}
+	if cur := cur.(*acctState); cur != s {
+		return cur
+	}
+	return nil
+}
+
+// shrink drops states past the bound, closed ones first, keeping keep.
+func (cs *circuits) shrink(keep account) {
+	target := int64(cs.cfg.maxCircuits) * 3 / 4
+	for _, closedOnly := range [...]bool{true, false} {
+		cs.accts.Range(func(k, v any) bool {
+			if cs.nAccts.Load() <= target {
+				return false
+			}
+			a, s := k.(account), v.(*acctState)
+			if a != keep && (!closedOnly || s.empty()) && cs.accts.CompareAndDelete(a, s) {
+				cs.nAccts.Add(-1)
+			}
+			return true
+		})
+	}
+}
