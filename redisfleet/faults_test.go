@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/resilient-sms/resilient"
-	"github.com/resilient-sms/resilient/redisfleet/internal/redistest"
+	"github.com/resilient-sms/resilient/redisfleet/redistest"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"

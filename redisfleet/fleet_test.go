@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/resilient-sms/resilient"
-	"github.com/resilient-sms/resilient/redisfleet/internal/redistest"
+	"github.com/resilient-sms/resilient/redisfleet/redistest"
 )
 
 func TestPropagation(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/redis/rueidis"
 	"github.com/resilient-sms/resilient"
-	"github.com/resilient-sms/resilient/redisfleet/internal/redistest"
+	"github.com/resilient-sms/resilient/redisfleet/redistest"
 )
 
 func TestLeaseOnePerFleet(t *testing.T) {

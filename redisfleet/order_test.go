@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/resilient-sms/resilient"
-	"github.com/resilient-sms/resilient/redisfleet/internal/redistest"
+	"github.com/resilient-sms/resilient/redisfleet/redistest"
 )
 
 func TestOlderFactNeverReplacesNewer(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/redis/rueidis"
 	"github.com/resilient-sms/resilient"
-	"github.com/resilient-sms/resilient/redisfleet/internal/redistest"
+	"github.com/resilient-sms/resilient/redisfleet/redistest"
 )
 
 // TestRedisRevealsNothing runs facts, closes and leases through three

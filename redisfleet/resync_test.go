@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/resilient-sms/resilient"
-	"github.com/resilient-sms/resilient/redisfleet/internal/redistest"
+	"github.com/resilient-sms/resilient/redisfleet/redistest"
 )
 
 // TestResyncDeliversCloseMissed cuts one instance off while another closes

@@ -11,7 +11,7 @@ import (
 
 	"github.com/resilient-sms/resilient"
 	"github.com/resilient-sms/resilient/notificoretest"
-	"github.com/resilient-sms/resilient/redisfleet/internal/redistest"
+	"github.com/resilient-sms/resilient/redisfleet/redistest"
 )
 
 // The measurements of the Fleet under real Transports:

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/resilient-sms/resilient/notificoretest"
-	"github.com/resilient-sms/resilient/redisfleet/internal/redistest"
+	"github.com/resilient-sms/resilient/redisfleet/redistest"
 )
 
 // The faults of Redis under real Transports: killed and restarted, paused

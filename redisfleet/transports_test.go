@@ -19,7 +19,7 @@ import (
 	"github.com/redis/rueidis"
 	"github.com/resilient-sms/resilient"
 	"github.com/resilient-sms/resilient/notificoretest"
-	"github.com/resilient-sms/resilient/redisfleet/internal/redistest"
+	"github.com/resilient-sms/resilient/redisfleet/redistest"
 )
 
 // The acceptance of the Fleet under real Transports sending real messages

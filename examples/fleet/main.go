@@ -35,9 +35,9 @@ import (
 	"time"
 
 	"github.com/resilient-sms/resilient"
-	"github.com/resilient-sms/resilient/examples/internal/redisserver"
 	"github.com/resilient-sms/resilient/notificoretest"
 	"github.com/resilient-sms/resilient/redisfleet"
+	"github.com/resilient-sms/resilient/redisfleet/redistest"
 )
 
 func main() {
@@ -66,16 +66,16 @@ const openFor = 500 * time.Millisecond
 // starts when redisAddr is empty, writing to w.
 func run(ctx context.Context, w io.Writer, redisAddr string) error {
 	if redisAddr == "" {
-		rds, err := redisserver.Start()
-		if errors.Is(err, redisserver.ErrNotFound) {
+		rds, err := redistest.NewServer()
+		if errors.Is(err, redistest.ErrNotFound) {
 			return errors.New("redis-server is not on PATH: install it (scripts/redis.sh does) or give the address of a running Redis with -redis host:port")
 		}
 		if err != nil {
 			return err
 		}
-		defer rds.Stop()
+		defer rds.Close()
 		redisAddr = rds.Addr()
-		fmt.Fprintf(w, "Redis: started redis-server %s on %s for this run; it stops at exit\n", rds.Version, redisAddr)
+		fmt.Fprintf(w, "Redis: started redis-server %s on %s for this run; it stops at exit\n", rds.Version(), redisAddr)
 	} else {
 		fmt.Fprintf(w, "Redis: %s (-redis)\n", redisAddr)
 	}

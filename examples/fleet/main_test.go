@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"net"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,38 +10,20 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/resilient-sms/resilient/examples/internal/redisserver"
+	"github.com/resilient-sms/resilient/redisfleet/redistest"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// requireRedis skips t when redis-server is not on PATH, or fails it when
-// CI is "true", as redisfleet's tests do.
-func requireRedis(t *testing.T) {
-	t.Helper()
-	if _, err := redisserver.Binary(); err != nil {
-		msg := "redis-server is not on PATH: run scripts/redis.sh (it installs Debian's redis-server) to run the example against a real Redis"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-}
-
 func TestRun(t *testing.T) {
-	requireRedis(t)
+	redistest.Require(t)
 	for _, mode := range []string{"started", "given"} {
 		t.Run(mode, func(t *testing.T) {
 			addr := ""
 			if mode == "given" {
-				rds, err := redisserver.Start()
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer rds.Stop()
-				addr = rds.Addr()
+				addr = redistest.Start(t).Addr()
 			}
 			var out bytes.Buffer
 			err := run(t.Context(), &out, addr)
