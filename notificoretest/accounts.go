@@ -50,16 +50,15 @@ func (a *account) refTaken(kind, ref string) bool {
 	return a.byRef[kind][ref] != nil || a.pending[kind][ref] > 0
 }
 
-func (a *account) hold(kind, ref string, delta int) {
+// pendingOf returns the references of kind held by creates in flight
+// (reference -> creates holding it), made on first use.
+func (a *account) pendingOf(kind string) map[string]int {
 	m := a.pending[kind]
 	if m == nil {
 		m = make(map[string]int)
 		a.pending[kind] = m
 	}
-	m[ref] += delta
-	if m[ref] <= 0 {
-		delete(m, ref)
-	}
+	return m
 }
 
 func (a *account) canPay(n int) bool { return a.unlimited || a.balance >= n }

@@ -63,9 +63,9 @@ func (s *Server) refTakenReply(fields []string) reply {
 // refused.
 func (s *Server) submit2(r *http.Request, kind, key string, items []item, refField func(i int) string) (reply, bool) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	a, c := s.accountLocked(key)
 	if c != 0 {
-		s.mu.Unlock()
 		if c == codeBlocked {
 			return api2Error(http.StatusPaymentRequired, msgAccountStatus), false
 		}
@@ -83,41 +83,14 @@ func (s *Server) submit2(r *http.Request, kind, key string, items []item, refFie
 		held[it.ref] = true
 	}
 	if taken != nil {
-		s.mu.Unlock()
 		return s.refTakenReply(taken), false
 	}
-	n := len(items)
-	if !a.canPay(n) {
-		s.mu.Unlock()
+	switch s.processLocked(r, a, len(items), held, a.held2) {
+	case admitNoFunds:
 		return api2Error(http.StatusPaymentRequired, msgAccountStatus), false
-	}
-	if s.maxInFlight > 0 && s.inFlight+n > s.maxInFlight {
-		s.mu.Unlock()
+	case admitCapped:
 		return api2Error(http.StatusTooManyRequests, msgTooManyRequest), false
-	}
-	charged := !a.unlimited
-	a.charge(n)
-	for ref := range held {
-		a.held2[ref]++
-	}
-	s.addInFlightLocked(n)
-	d := s.processing
-	s.mu.Unlock()
-
-	ok := s.wait(r, d)
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.addInFlightLocked(-n)
-	for ref := range held {
-		if a.held2[ref]--; a.held2[ref] <= 0 {
-			delete(a.held2, ref)
-		}
-	}
-	if !ok {
-		if charged && !a.unlimited {
-			a.balance += n
-		}
+	case admitCanceled:
 		return api2Error(http.StatusInternalServerError, msgServerError), false
 	}
 	now := s.clock.Now()

@@ -113,6 +113,57 @@ func (s *Server) addInFlightLocked(n int) {
 	}
 }
 
+// admitted is what processLocked made of a create's messages.
+type admitted int
+
+const (
+	admitDone     admitted = iota // processed: charged and held for the processing time
+	admitNoFunds                  // refused: the account cannot pay for them
+	admitCapped                   // refused: they would pass the in-flight cap
+	admitCanceled                 // the client went away or the server closed during the processing time
+)
+
+// processLocked admits n messages of a create for account a: unless a
+// cannot pay for them or they would pass the in-flight cap, it charges a,
+// holds them in flight for the processing time, and the references in refs
+// in pending (reference -> creates in flight holding it) meanwhile, then
+// lets go of both. When the processing time was cut short it refunds the
+// charge. The caller holds s.mu, which processLocked lets go of during the
+// processing time and holds again when it returns.
+func (s *Server) processLocked(r *http.Request, a *account, n int, refs map[string]bool, pending map[string]int) admitted {
+	if !a.canPay(n) {
+		return admitNoFunds
+	}
+	if s.maxInFlight > 0 && s.inFlight+n > s.maxInFlight {
+		return admitCapped
+	}
+	charged := !a.unlimited
+	a.charge(n)
+	for ref := range refs {
+		pending[ref]++
+	}
+	s.addInFlightLocked(n)
+	d := s.processing
+	s.mu.Unlock()
+
+	ok := s.wait(r, d)
+
+	s.mu.Lock()
+	s.addInFlightLocked(-n)
+	for ref := range refs {
+		if pending[ref]--; pending[ref] <= 0 {
+			delete(pending, ref)
+		}
+	}
+	if !ok {
+		if charged && !a.unlimited {
+			a.balance += n
+		}
+		return admitCanceled
+	}
+	return admitDone
+}
+
 // submit processes the items of one create for the account of key. Items
 // listed in overrides get that code; the others that passed validation are
 // checked for duplicate references, then, all together, against the balance
@@ -121,9 +172,9 @@ func (s *Server) addInFlightLocked(n int) {
 // refuses the whole request, with nothing accepted.
 func (s *Server) submit(r *http.Request, kc kindCodes, key string, items []item, overrides map[int]int) int {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	a, c := s.accountLocked(key)
 	if c != 0 {
-		s.mu.Unlock()
 		return c
 	}
 	held := make(map[string]bool)
@@ -147,38 +198,14 @@ func (s *Server) submit(r *http.Request, kc kindCodes, key string, items []item,
 		n++
 	}
 	if n == 0 {
-		s.mu.Unlock()
 		return 0
 	}
-	if !a.canPay(n) {
-		s.mu.Unlock()
+	switch s.processLocked(r, a, n, held, a.pendingOf(kc.kind)) {
+	case admitNoFunds:
 		return codeNoFunds
-	}
-	if s.maxInFlight > 0 && s.inFlight+n > s.maxInFlight {
-		s.mu.Unlock()
+	case admitCapped:
 		return codeInFlightCap
-	}
-	charged := !a.unlimited
-	a.charge(n)
-	for ref := range held {
-		a.hold(kc.kind, ref, 1)
-	}
-	s.addInFlightLocked(n)
-	d := s.processing
-	s.mu.Unlock()
-
-	ok := s.wait(r, d)
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.addInFlightLocked(-n)
-	for ref := range held {
-		a.hold(kc.kind, ref, -1)
-	}
-	if !ok {
-		if charged && !a.unlimited {
-			a.balance += n
-		}
+	case admitCanceled:
 		return codeUnknown
 	}
 	now := s.clock.Now()
