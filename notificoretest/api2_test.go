@@ -1,36 +1,23 @@
 package notificoretest
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
 	"testing"
 )
 
-// api2 sends a JSON body to an API 2.0 path with an optional bearer token.
+// api2 POSTs body (a string verbatim, anything else as JSON) to an API 2.0
+// path with an optional bearer token and returns the status and the JSON
+// object answered, failing the test when the answer is not JSON.
 func api2(t *testing.T, srv *Server, path, token string, body any) (int, map[string]any) {
 	t.Helper()
-	j, _ := json.Marshal(body)
-	if s, ok := body.(string); ok {
-		j = []byte(s)
-	}
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api"+path, bytes.NewReader(j))
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	status, raw := api2Raw(t, srv, http.MethodPost, path, token, body)
 	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
+	if err := json.Unmarshal([]byte(raw), &m); err != nil {
 		t.Fatalf("%s: not JSON: %s", path, raw)
 	}
-	return resp.StatusCode, m
+	return status, m
 }
 
 // api2Raw sends body (a string verbatim, anything else as JSON; nil: no
@@ -38,14 +25,9 @@ func api2(t *testing.T, srv *Server, path, token string, body any) (int, map[str
 // answer.
 func api2Raw(t *testing.T, srv *Server, method, path, token string, body any) (int, string) {
 	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = bytes.NewReader([]byte(b))
-	default:
-		j, _ := json.Marshal(b)
-		rd = bytes.NewReader(j)
+	rd, err := requestBody(body)
+	if err != nil {
+		t.Fatal(err)
 	}
 	req, _ := http.NewRequest(method, srv.API2URL()+path, rd)
 	if token != "" {

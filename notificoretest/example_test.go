@@ -9,23 +9,6 @@ import (
 	"github.com/resilient-sms/resilient/notificoretest"
 )
 
-// put sends body to API 1.0 path with key and returns the status and body,
-// or the transport error.
-func put(srv *notificoretest.Server, path, key, body string) string {
-	req, err := http.NewRequest(http.MethodPut, srv.RESTURL()+path, strings.NewReader(body))
-	if err != nil {
-		return err.Error()
-	}
-	req.Header.Set("X-API-KEY", key)
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		return "transport error"
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return fmt.Sprintf("%d %s", resp.StatusCode, b)
-}
-
 const sms = `{"destination":"phone","originator":"Shop","body":"Your code is 1234","msisdn":"+37060000001","reference":"order42"}`
 
 func Example() {

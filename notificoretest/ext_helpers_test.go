@@ -65,10 +65,14 @@ func status2(srv *notificoretest.Server, path, token, body string) string {
 	return s
 }
 
-// get sends a GET to an API 1.0 path with key and returns "STATUS BODY" or
-// "transport error".
-func get(srv *notificoretest.Server, path, key string) string {
-	req, err := http.NewRequest(http.MethodGet, srv.RESTURL()+path, nil)
+// call1 sends body ("" for none) with method to an API 1.0 path with key
+// and returns "STATUS BODY", or "transport error".
+func call1(srv *notificoretest.Server, method, path, key, body string) string {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, srv.RESTURL()+path, rd)
 	if err != nil {
 		return err.Error()
 	}
@@ -80,4 +84,14 @@ func get(srv *notificoretest.Server, path, key string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return fmt.Sprintf("%d %s", resp.StatusCode, b)
+}
+
+// put is call1 with PUT.
+func put(srv *notificoretest.Server, path, key, body string) string {
+	return call1(srv, http.MethodPut, path, key, body)
+}
+
+// get is call1 with GET and no body.
+func get(srv *notificoretest.Server, path, key string) string {
+	return call1(srv, http.MethodGet, path, key, "")
 }

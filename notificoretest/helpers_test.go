@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -35,18 +36,27 @@ func send(t testing.TB, hc *http.Client, method, url, key string, body any) answ
 	return a
 }
 
-func trySend(hc *http.Client, method, url, key string, body any) (answer, error) {
-	var rd io.Reader
+// requestBody is the body of a request: a string verbatim, nil none,
+// anything else as JSON.
+func requestBody(body any) (io.Reader, error) {
 	switch b := body.(type) {
 	case nil:
+		return nil, nil
 	case string:
-		rd = bytes.NewReader([]byte(b))
+		return strings.NewReader(b), nil
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
-			return answer{}, err
+			return nil, err
 		}
-		rd = bytes.NewReader(j)
+		return bytes.NewReader(j), nil
+	}
+}
+
+func trySend(hc *http.Client, method, url, key string, body any) (answer, error) {
+	rd, err := requestBody(body)
+	if err != nil {
+		return answer{}, err
 	}
 	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
