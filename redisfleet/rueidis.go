@@ -196,18 +196,7 @@ func (s *rueidisSession) receive(ctx context.Context, msg func([]byte)) error {
 			}
 		},
 	})
-	s.mu.Lock()
-	s.dc, s.release = dc, release
-	s.mu.Unlock()
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		select {
-		case <-errs:
-		case <-s.done:
-		}
-		s.fail()
-	}()
+	s.dedicated(dc, release, errs)
 	if err := dc.Do(ctx, dc.B().Subscribe().Channel(s.k.channel()).Build()).Error(); err != nil {
 		s.fail()
 		return err
@@ -221,6 +210,23 @@ func (s *rueidisSession) receive(ctx context.Context, msg func([]byte)) error {
 		s.fail()
 		return ctx.Err()
 	}
+}
+
+// dedicated keeps dc, and the release of its connection, for close, and
+// fails the session when errs says that the connection is gone.
+func (s *rueidisSession) dedicated(dc rueidis.DedicatedClient, release func(), errs <-chan error) {
+	s.mu.Lock()
+	s.dc, s.release = dc, release
+	s.mu.Unlock()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		select {
+		case <-errs:
+		case <-s.done:
+		}
+		s.fail()
+	}()
 }
 
 func (s *rueidisSession) close() {

@@ -32,9 +32,6 @@ func dialTracking(gets *atomic.Int64) dialer {
 
 func (s *trackingSession) receive(ctx context.Context, msg func([]byte)) error {
 	dc, release := s.c.Dedicate()
-	s.mu.Lock()
-	s.dc, s.release = dc, release
-	s.mu.Unlock()
 	errs := dc.SetOnInvalidations(func(ms []rueidis.RedisMessage) {
 		for _, m := range ms {
 			if k, err := m.ToString(); err == nil {
@@ -45,19 +42,12 @@ func (s *trackingSession) receive(ctx context.Context, msg func([]byte)) error {
 			}
 		}
 	})
+	s.dedicated(dc, release, errs)
 	if err := dc.Do(ctx, dc.B().Arbitrary("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", s.k.prefix+"acct:").Build()).Error(); err != nil {
 		s.fail()
 		return err
 	}
-	s.wg.Add(2)
-	go func() {
-		defer s.wg.Done()
-		select {
-		case <-errs:
-		case <-s.done:
-		}
-		s.fail()
-	}()
+	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		for {
