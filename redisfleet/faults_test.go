@@ -75,6 +75,25 @@ func leaseWithin(t *testing.T, f *Fleet, account string) (bool, time.Duration) {
 	}
 }
 
+// leaseUnderLoad keeps a publishing (hammer), publishes an open of the
+// account named account from a, and checks that b is granted its lease
+// while Redis is as during says ("while Redis is paused"). It returns the
+// open and a function that stops the publishing and returns the longest
+// Publish call.
+func leaseUnderLoad(t *testing.T, a, b *Fleet, account, during string) (resilient.AccountFact, func() time.Duration) {
+	t.Helper()
+	stop := make(chan struct{})
+	longest := hammer(t, a, stop)
+	y := openFact(fingerprint(account), 30*time.Second)
+	a.Publish(y)
+	ok, took := leaseWithin(t, b, y.Account)
+	if !ok {
+		t.Errorf("a lease %s was denied", during)
+	}
+	t.Logf("lease %s answered in %v", during, took)
+	return y, func() time.Duration { close(stop); return longest() }
+}
+
 // holds reports whether Redis holds fact as the fact of its account.
 func holds(t testing.TB, addr, prefix string, fact resilient.AccountFact) bool {
 	c := inspector(t, addr)
@@ -177,28 +196,16 @@ func TestRedisKilledAndRestarted(t *testing.T) {
 func TestRedisPaused(t *testing.T) {
 	srv := redistest.Start(t)
 	addr, prefix := srv.Addr(), testPrefix(t)
-	a := newFleet(t, addr, "a")
-	b := newFleet(t, addr, "b")
-	c := newFleet(t, addr, "c")
-	waitLoaded(t, a, b, c)
+	a, b, c := threeFleets(t, addr)
 	rb, rc := subscribe(t, b), subscribe(t, c)
 
 	srv.Pause()
 	paused := time.NewTimer(5 * time.Second)
-	stop := make(chan struct{})
-	longest := hammer(t, a, stop)
-	y := openFact(fingerprint("account-paused"), 30*time.Second)
-	a.Publish(y)
-	ok, took := leaseWithin(t, b, y.Account)
-	if !ok {
-		t.Error("a lease Redis did not answer was denied")
-	}
-	t.Logf("lease while Redis is paused answered in %v", took)
+	y, stopHammer := leaseUnderLoad(t, a, b, "account-paused", "while Redis is paused")
 	<-paused.C
 	srv.Resume()
 	resumed := time.Now()
-	close(stop)
-	t.Logf("longest Publish call during the pause: %v", longest())
+	t.Logf("longest Publish call during the pause: %v", stopHammer())
 
 	rb.wait(t, converge, "y on b", isOpen(y.Account, y.At))
 	rc.wait(t, converge, "y on c", isOpen(y.Account, y.At))
@@ -215,18 +222,9 @@ func TestSlowRedis(t *testing.T) {
 	rb := subscribe(t, b)
 
 	proxy.SetDelay(300 * time.Millisecond) // 600 ms a round trip
-	stop := make(chan struct{})
-	longest := hammer(t, a, stop)
-	y := openFact(fingerprint("account-slow"), 30*time.Second)
-	a.Publish(y)
-	ok, took := leaseWithin(t, b, y.Account)
-	if !ok {
-		t.Error("a lease Redis was slow to answer was denied")
-	}
-	t.Logf("lease over a slow Redis answered in %v", took)
+	y, stopHammer := leaseUnderLoad(t, a, b, "account-slow", "over a slow Redis")
 	rb.wait(t, converge, "y on b over a slow Redis", isOpen(y.Account, y.At))
-	close(stop)
-	t.Logf("longest Publish call over a slow Redis: %v", longest())
+	t.Logf("longest Publish call over a slow Redis: %v", stopHammer())
 	proxy.SetDelay(0)
 	z := openFact(fingerprint("account-fast-again"), 30*time.Second)
 	a.Publish(z)

@@ -10,10 +10,7 @@ import (
 
 func TestPropagation(t *testing.T) {
 	srv := redistest.Start(t)
-	a := newFleet(t, srv.Addr(), "a")
-	b := newFleet(t, srv.Addr(), "b")
-	c := newFleet(t, srv.Addr(), "c")
-	waitLoaded(t, a, b, c)
+	a, b, c := threeFleets(t, srv.Addr())
 	ra, rb, rc := subscribe(t, a), subscribe(t, b), subscribe(t, c)
 
 	acct := fingerprint("account-1")

@@ -49,6 +49,15 @@ func waitLoaded(t testing.TB, fleets ...*Fleet) {
 	}
 }
 
+// threeFleets makes Fleets a, b and c on addr, as newFleet does, and waits
+// until all three have loaded.
+func threeFleets(t testing.TB, addr string) (a, b, c *Fleet) {
+	t.Helper()
+	a, b, c = newFleet(t, addr, "a"), newFleet(t, addr, "b"), newFleet(t, addr, "c")
+	waitLoaded(t, a, b, c)
+	return a, b, c
+}
+
 // recorder collects the facts a subscriber is given.
 type recorder struct {
 	mu     sync.Mutex

@@ -51,6 +51,18 @@ func newMember(t testing.TB, f *Fleet, openFor time.Duration, opts ...resilient.
 		client: &http.Client{Transport: resilient.NewTransport(w, opts...)}}
 }
 
+// threeMembers makes members a, b and c, each over a Fleet of its own on
+// addr made with opts, and waits until the three Fleets have loaded.
+func threeMembers(t testing.TB, addr string, openFor time.Duration, opts ...Option) []*member {
+	t.Helper()
+	var members []*member
+	for _, name := range []string{"a", "b", "c"} {
+		members = append(members, newMember(t, newFleet(t, addr, name, opts...), openFor))
+	}
+	waitLoaded(t, fleetsOf(members)...)
+	return members
+}
+
 // reply is what a caller was told.
 type reply struct {
 	ref      string

@@ -11,10 +11,7 @@ import (
 
 func TestOlderFactNeverReplacesNewer(t *testing.T) {
 	srv := redistest.Start(t)
-	a := newFleet(t, srv.Addr(), "a")
-	b := newFleet(t, srv.Addr(), "b")
-	c := newFleet(t, srv.Addr(), "c")
-	waitLoaded(t, a, b, c)
+	a, b, c := threeFleets(t, srv.Addr())
 	rc := subscribe(t, c)
 	acct := fingerprint("account-order")
 

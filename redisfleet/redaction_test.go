@@ -6,11 +6,9 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/redis/rueidis"
 	"github.com/resilient-sms/resilient"
 	"github.com/resilient-sms/resilient/redisfleet/redistest"
 )
@@ -34,38 +32,9 @@ func TestRedisRevealsNothing(t *testing.T) {
 	accounts := []string{fingerprint(secrets[0]), fingerprint("Bearer " + secrets[1])}
 
 	insp := inspector(t, srv.Addr())
-	var seen struct {
-		sync.Mutex
-		msgs [][]byte
-	}
-	subscribed := make(chan struct{})
-	var once sync.Once
-	spyCtx, stopSpy := context.WithCancel(context.Background())
-	spyDone := make(chan struct{})
-	defer func() { stopSpy(); <-spyDone }()
-	go func() {
-		defer close(spyDone)
-		_ = insp.Receive(spyCtx, insp.B().Psubscribe().Pattern("*").Build(), func(m rueidis.PubSubMessage) {
-			seen.Lock()
-			seen.msgs = append(seen.msgs, []byte(m.Message))
-			seen.Unlock()
-			if m.Message == "ready" {
-				once.Do(func() { close(subscribed) })
-			}
-		})
-	}()
-	eventually(t, 5*time.Second, "the spy subscribed", func() bool {
-		do(t, insp, "PUBLISH", "spy", "ready")
-		select {
-		case <-subscribed:
-			return true
-		default:
-			return false
-		}
-	})
+	spied := spy(t, insp)
 
-	a, b, c := newFleet(t, srv.Addr(), "a"), newFleet(t, srv.Addr(), "b"), newFleet(t, srv.Addr(), "c")
-	waitLoaded(t, a, b, c)
+	a, b, c := threeFleets(t, srv.Addr())
 	rc := subscribe(t, c)
 	open := openFact(accounts[0], 5*time.Second)
 	open.Message = "Unavailable for your account status"
@@ -130,14 +99,8 @@ func TestRedisRevealsNothing(t *testing.T) {
 			t.Errorf("unexpected channel %q", ch)
 		}
 	}
-	seen.Lock()
-	msgs := seen.msgs
-	seen.Unlock()
 	published := 0
-	for _, m := range msgs {
-		if string(m) == "ready" {
-			continue
-		}
+	for _, m := range spied() {
 		published++
 		everything = append(everything, m)
 		checkFields(t, m)

@@ -41,12 +41,8 @@ func TestTransportsFailFastAcrossTheFleet(t *testing.T) {
 	srv := notificoretest.Start(t)
 	srv.SetBalance(lowKey, 0)
 	const openFor = time.Minute // outlasts the test: nothing here waits for it
-	var members []*member
-	for _, name := range []string{"a", "b", "c"} {
-		members = append(members, newMember(t, newFleet(t, rds.Addr(), name), openFor))
-	}
+	members := threeMembers(t, rds.Addr(), openFor)
 	a, b, c := members[0], members[1], members[2]
-	waitLoaded(t, fleetsOf(members)...)
 	ctx := t.Context()
 
 	start := time.Now()
@@ -192,14 +188,10 @@ func TestOneProbePerOpenPeriod(t *testing.T) {
 	rds := redistest.Start(t)
 	srv := notificoretest.Start(t)
 	srv.SetBalance(lowKey, 0)
-	var members []*member
-	for _, name := range []string{"a", "b", "c"} {
-		// Redis answers every lease here: a slow machine must not turn
-		// its answer into a grant of the instance's own.
-		members = append(members, newMember(t, newFleet(t, rds.Addr(), name, WithLeaseWait(5*time.Second)), openFor))
-	}
+	// Redis answers every lease here: a slow machine must not turn its
+	// answer into a grant of the instance's own.
+	members := threeMembers(t, rds.Addr(), openFor, WithLeaseWait(5*time.Second))
 	a := members[0]
-	waitLoaded(t, fleetsOf(members)...)
 	start := time.Now()
 	if r := a.send(t.Context(), srv, lowKey, "first"); r.code != 8 {
 		t.Fatalf("a's call: %v, want code 8", r)
@@ -295,12 +287,8 @@ func TestTransportsRevealNothingToRedis(t *testing.T) {
 	srv := notificoretest.Start(t)
 	key1, key2 := "live_4f9d2c1b7a6e5d4c3b2a1f0e", "live_90aa7c2e13f45b6d8e0f1a2b"
 	srv.SetBalance(key1, 0)
-	var members []*member
-	for _, name := range []string{"a", "b", "c"} {
-		members = append(members, newMember(t, newFleet(t, rds.Addr(), name, WithLeaseWait(5*time.Second)), openFor))
-	}
+	members := threeMembers(t, rds.Addr(), openFor, WithLeaseWait(5*time.Second))
 	a, b, c := members[0], members[1], members[2]
-	waitLoaded(t, fleetsOf(members)...)
 	ctx := t.Context()
 
 	// API 1.0: code 8 opens key1's account everywhere; a failed probe
