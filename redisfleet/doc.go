@@ -80,6 +80,14 @@
 // the only commands while nothing changes are a keep-alive PING per
 // connection silent for 15 s).
 //
+// # Testing with a real Redis
+//
+// Package redistest (github.com/resilient-sms/resilient/redisfleet/redistest)
+// runs a throwaway redis-server on a free loopback port, for a test (Start)
+// or a program (NewServer), kills, restarts, pauses and resumes it, and
+// slows or cuts the network between a Fleet and it (Proxy). The tests of
+// this package and examples/fleet run on it.
+//
 // # Measured under Transports
 //
 // transports_bench_test.go runs three instances, each a Transport over a
