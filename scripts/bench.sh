@@ -3,34 +3,56 @@
 # also prints: the machine, the Go version and the date, the targets met or
 # missed, and every figure as a ratio measured in the same run.
 #
-#   scripts/bench.sh                  # 4 to 5 minutes on 2 cores
-#   ROUNDS=5 BENCHTIME=100ms scripts/bench.sh   # a quicker, noisier pass
+#   scripts/bench.sh                  # about 8 minutes on 2 cores
+#   ROUNDS=3 GROWTH_ROUNDS=1 BENCHTIME=100ms scripts/bench.sh   # a quicker, noisier pass
 #
-# Steps: build the benchmark binary once; run every benchmark ROUNDS times,
-# one process per round, rotating the order of the happy-path clients;
-# profile the happy path and the classifier (CPU and allocations) and keep
-# the library's share of each profile; run the outage and goodput scenarios
-# and write the report. Raw outputs and profiles stay in bench/results/.
+# Steps: build the benchmark binary once; run the happy-path, overhead,
+# classification and fail-fast benchmarks ROUNDS times, one process per
+# round, rotating the order of the happy-path clients; run the growth suite
+# (BenchmarkGrowth) GROWTH_ROUNDS times, then its parallel points once more
+# with the lock profiles on; profile the happy path and the classifier (CPU
+# and allocations) and keep the library's share of each profile; run the
+# outage scenario and the adaptive-limit scenarios, write the report and
+# the pictures (bench/plots/). Raw outputs and profiles stay in
+# bench/results/.
 set -euo pipefail
 cd "$(dirname "$0")/../bench"
 
-rounds=${ROUNDS:-30}
+rounds=${ROUNDS:-20}
 benchtime=${BENCHTIME:-200ms}
+growth_rounds=${GROWTH_ROUNDS:-3}
+growth_benchtime=${GROWTH_BENCHTIME:-100ms}
 out=results
 bin=$out/bench.test
 lib='resilient-sms/resilient\.'
 
+# The machine's load when the run starts and ends: other processes' work
+# moves every figure, so the report shows it.
+load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+
 mkdir -p "$out"
-rm -f "$out"/round-*.txt "$out"/profile-*.txt "$out"/*.prof
+rm -f "$out"/round-*.txt "$out"/growth-*.txt "$out"/locks.txt "$out"/profile-*.txt "$out"/*.prof
 
 echo "== building the benchmarks" >&2
 go test -c -o "$bin" .
 
 for i in $(seq 1 "$rounds"); do
 	printf '== round %d/%d\n' "$i" "$rounds" >&2
-	"$bin" -test.run '^$' -test.bench . -test.benchtime "$benchtime" -rotate "$i" \
-		>"$out/round-$(printf '%02d' "$i").txt"
+	"$bin" -test.run '^$' -test.bench '^Benchmark(HappyPath|Overhead|Classify|FailFast)$' \
+		-test.benchtime "$benchtime" -rotate "$i" >"$out/round-$(printf '%02d' "$i").txt"
 done
+
+for i in $(seq 1 "$growth_rounds"); do
+	printf '== growth round %d/%d\n' "$i" "$growth_rounds" >&2
+	"$bin" -test.run '^$' -test.bench '^BenchmarkGrowth$' -test.benchtime "$growth_benchtime" \
+		>"$out/growth-$(printf '%02d' "$i").txt"
+done
+echo "== growth: locks" >&2
+# The parallel points of the transport under test with every mutex and
+# block event recorded: contentions per call in stacks through the library,
+# and its lock sites (profile-5-locks.txt, shown in RESULTS.md).
+"$bin" -test.run '^$' -test.bench '^BenchmarkGrowth$/^parallel$/^procs=2$/^callers=64$/^resilient' \
+	-test.benchtime 200000x -locks "$out/profile-5-locks.txt" >"$out/locks.txt"
 
 echo "== profiles" >&2
 # The happy path: the CPU the transport adds to the same number of calls over
@@ -66,9 +88,16 @@ excerpt 4-bulk50-allocs "Classify/bulk50/resilient, 10000 calls: objects allocat
 	-show "$lib" -sample_index alloc_objects "$bin" "$out/bulk50.mem.prof"
 
 echo "== scenarios and report" >&2
-rev=$(git -C .. rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ -n "$(git -C .. status --porcelain -- ':(top,glob)*.go' ':(top,glob)notificoretest/*.go' 2>/dev/null)" ]; then
+# The library's revision: the newest commit that touched its non-test root
+# Go files (not the benchmarks, the examples, the tools or the fleets).
+libfiles() { git -C .. ls-files '*.go' | grep -vE '_test\.go$|^(bench|examples|tools)/|^[a-z]*fleet/'; }
+rev=$(cd .. && git log -1 --format=%h -- $(libfiles) 2>/dev/null || true)
+rev=${rev:-unknown}
+if [ -n "$(cd .. && git status --porcelain -- $(libfiles) 2>/dev/null)" ]; then
 	rev="$rev, with uncommitted changes"
 fi
-go run ./cmd/report -bench "$out/round-*.txt" -profiles "$out" -o RESULTS.md -notes NOTES.md \
-	-rev "$rev" -benchtime "$benchtime"
+load_end=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+rm -f plots/*.png
+go run ./cmd/report -bench "$out/round-*.txt" -growth "$out/growth-*.txt" -locks "$out/locks.txt" \
+	-profiles "$out" -o RESULTS.md -notes NOTES.md -plots plots -rev "$rev" -benchtime "$benchtime" -growthbenchtime "$growth_benchtime" \
+	-load "at the start $load_start; before the scenarios $load_end"

@@ -102,7 +102,7 @@ var (
 
 // The clients of each scenario, the oracle first.
 var (
-	ThrottleClients = []CapClient{Oracle, Adaptive, AdaptiveDefaults, BackoffOnly, BackoffOnlyDefaults, FailsafeAdaptive, RetryableMatched, RetryableDefaults}
+	ThrottleClients = []CapClient{Oracle, Adaptive, AdaptiveDefaults, BackoffOnly, BackoffOnlyDefaults, FailsafeAdaptive, RetryableMatched}
 	ChangingClients = []CapClient{Oracle, Adaptive, BackoffOnly, FailsafeAdaptive}
 	SharedClients   = []CapClient{Oracle, Adaptive, BackoffOnly}
 	BulkClients     = []CapClient{Oracle, Adaptive, BackoffOnly}

@@ -13,7 +13,8 @@ import (
 // result is one benchmark line: the figures of one sub-benchmark in one
 // round.
 type result struct {
-	ns, cpu, bytes, allocs float64 // cpu: the cpu-ns/op metric, 0 if none
+	ns, cpu, bytes, allocs float64            // cpu: the cpu-ns/op metric, 0 if none
+	extra                  map[string]float64 // other metrics, by unit
 }
 
 // round is one run of the benchmark binary: every sub-benchmark once.
@@ -86,6 +87,11 @@ func parseLine(line string) (string, result, bool) {
 			r.bytes = v
 		case "allocs/op":
 			r.allocs = v
+		default:
+			if r.extra == nil {
+				r.extra = map[string]float64{}
+			}
+			r.extra[f[i+1]] = v
 		}
 	}
 	return name, r, seen
@@ -134,6 +140,11 @@ func ns(rounds []round, name string) stat {
 
 func allocs(rounds []round, name string) stat {
 	return series(rounds, func(r round) float64 { return r[name].allocs }, name)
+}
+
+// metric is the median of one benchmark's custom metric.
+func metric(rounds []round, name, unit string) stat {
+	return series(rounds, func(r round) float64 { return r[name].extra[unit] }, name)
 }
 
 func bytesPerOp(rounds []round, name string) stat {

@@ -15,12 +15,12 @@ import (
 
 // The figures issue 11 sets for the adaptive in-flight limit.
 const (
-	goodputShare   = 0.97 // of the oracle's accepted/s, under a fixed cap
-	followShare    = 0.95 // under a changing cap, four Transports, bulk
-	maxPerMessage  = 1.1  // attempts per message under a fixed cap
-	settleWithin   = time.Second
-	minJain        = 0.95
-	learning       = time.Second // code 11 answers after it are counted apart
+	goodputShare  = 0.97 // of the oracle's accepted/s, under a fixed cap
+	followShare   = 0.95 // under a changing cap, four Transports, bulk
+	maxPerMessage = 1.1  // attempts per message under a fixed cap
+	settleWithin  = time.Second
+	minJain       = 0.95
+	learning      = time.Second // code 11 answers after it are counted apart
 )
 
 // capped returns the runs of scenario name, the oracle's first.

@@ -37,9 +37,12 @@ func main() {
 		notes     = flag.String("notes", "NOTES.md", "Markdown file of notes on the targets to include, if it exists")
 		rev       = flag.String("rev", "", "revision of the library measured")
 		benchtime = flag.String("benchtime", "", "benchtime of each round, for the notes")
+		load      = flag.String("load", "", "the machine's load averages during the run, for the notes")
+		gbench    = flag.String("growthbenchtime", "", "benchtime of each growth round, for the notes")
 		runScen   = flag.Bool("scenarios", true, "run the scenarios (writes per call, outage, goodput, adaptive limit)")
 		only      = flag.String("only", "", "run only the adaptive-limit scenarios whose names (comma-separated: throttle, changing, shared, bulk) are given")
 		growth    = flag.String("growth", "results/growth-*.txt", "glob of the growth suite's outputs, one file per round")
+		locks     = flag.String("locks", "results/locks.txt", "the growth suite's output with -locks on")
 		plots     = flag.String("plots", "plots", "directory to write the pictures to; empty: none")
 		saveTo    = flag.String("save", "results/run.json", "file to save the run's figures to, for -saved")
 		saved     = flag.String("saved", "", "write the report from this saved run, measuring nothing")
@@ -60,13 +63,20 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
+	lockRounds, err := readRounds(*locks)
+	if err != nil {
+		fail(err)
+	}
 	rep := report{
 		machine:   describeMachine(),
 		date:      time.Now().UTC(),
 		rev:       *rev,
 		benchtime: *benchtime,
+		gbench:    *gbench,
+		loadavg:   *load,
 		rounds:    rounds,
 		growth:    growthRounds,
+		locks:     lockRounds,
 		plotDir:   *plots,
 		plotLink:  *plots,
 	}

@@ -16,12 +16,15 @@ type report struct {
 	date      time.Time
 	rev       string
 	benchtime string
+	gbench    string // benchtime of the growth rounds
+	loadavg   string // the machine's load averages during the run
 	rounds    []round
 	writes    map[string]float64 // client writes per call, by happy-path variant
 	outage    []scenario.Amplification
 	goodput   []scenario.Goodput
 	capped    map[string][]scenario.CapRun // issue 11's scenarios, by name
 	growth    []round                      // the growth suite's rounds
+	locks     []round                      // the growth suite's parallel points with the lock profiles on
 	profiles  []profile
 	plotDir   string // where the pictures are written; empty: none
 	plotLink  string // the same directory as RESULTS.md links it
@@ -50,11 +53,22 @@ func (r *report) write(w io.Writer) {
 	if r.rev != "" {
 		fmt.Fprintf(w, "| Library revision | %s |\n", r.rev)
 	}
+	if r.loadavg != "" {
+		fmt.Fprintf(w, "| Load average (1, 5, 15 min) | %s |\n", r.loadavg)
+	}
 	fmt.Fprintf(w, "| Rounds | %d", len(r.rounds))
 	if r.benchtime != "" {
 		fmt.Fprintf(w, " × -benchtime %s", r.benchtime)
 	}
-	fmt.Fprintf(w, " |\n\n")
+	fmt.Fprintf(w, " |\n")
+	if len(r.growth) > 0 {
+		fmt.Fprintf(w, "| Growth rounds | %d", len(r.growth))
+		if r.gbench != "" {
+			fmt.Fprintf(w, " × -benchtime %s", r.gbench)
+		}
+		fmt.Fprintf(w, " |\n")
+	}
+	fmt.Fprintln(w)
 
 	r.writeTargets(w)
 	if n := strings.TrimSpace(r.notes); n != "" {

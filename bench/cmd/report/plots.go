@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -27,6 +28,7 @@ type chart struct {
 	lines       []curve
 	minY        float64 // the y axis starts here or lower; NaN: let the data decide
 	xMin, xMax  float64 // the x axis's range when xMax > xMin
+	yMax        float64 // the y axis reaches at least this
 	legendLeft  bool    // the legend at the top left, not the top right
 }
 
@@ -53,11 +55,16 @@ func (c chart) plot(colors map[string]color.Color) (*plot.Plot, error) {
 	p.Add(plotter.NewGrid())
 	if c.logX {
 		p.X.Scale = plot.LogScale{}
-		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.X.Tick.Marker = decadeTicks{}
 	}
 	if c.logY {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	} else {
+		p.Y.Tick.Marker = plainTicks{}
+	}
+	if !c.logX {
+		p.X.Tick.Marker = plainTicks{}
 	}
 	for _, s := range c.lines {
 		if len(s.xy) == 0 {
@@ -91,11 +98,12 @@ func (c chart) plot(colors map[string]color.Color) (*plot.Plot, error) {
 	if c.xMax > c.xMin {
 		p.X.Min, p.X.Max = c.xMin, c.xMax
 	}
+	p.Y.Max = max(p.Y.Max, c.yMax)
 	// Headroom above the curves for the legend.
 	if c.logY {
-		p.Y.Max *= math.Pow(p.Y.Max/p.Y.Min, 0.1*float64(len(c.lines)))
+		p.Y.Max *= math.Pow(p.Y.Max/p.Y.Min, 0.12*float64(len(c.lines)))
 	} else {
-		p.Y.Max += (p.Y.Max - p.Y.Min) * 0.1 * float64(len(c.lines))
+		p.Y.Max += (p.Y.Max - p.Y.Min) * 0.13 * float64(len(c.lines))
 	}
 	return p, nil
 }
@@ -140,4 +148,49 @@ func writePNG(file string, cols int, w, h vg.Length, charts ...chart) error {
 		return err
 	}
 	return f.Close()
+}
+
+// plainTicks are gonum's default ticks labelled without trailing zeros.
+type plainTicks struct{}
+
+func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', 4, 64)
+		}
+	}
+	return ts
+}
+
+// decadeTicks mark every power of ten of a log axis, labelling every other
+// one (1, 100, 10k, 1M, ...) when there are more than four.
+type decadeTicks struct{}
+
+func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ts []plot.Tick
+	first := math.Floor(math.Log10(lo))
+	n := math.Ceil(math.Log10(hi)) - first
+	for e := first; e <= first+n; e++ {
+		v := math.Pow(10, e)
+		if v < lo*0.999 || v > hi*1.001 {
+			continue
+		}
+		t := plot.Tick{Value: v}
+		if n <= 4 || int(e-first)%2 == 0 {
+			t.Label = siLabel(v)
+		}
+		ts = append(ts, t)
+	}
+	return ts
+}
+
+func siLabel(v float64) string {
+	switch {
+	case v >= 1e6:
+		return strconv.FormatFloat(v/1e6, 'g', 4, 64) + "M"
+	case v >= 1e3:
+		return strconv.FormatFloat(v/1e3, 'g', 4, 64) + "k"
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
 }

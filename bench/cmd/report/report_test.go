@@ -8,7 +8,7 @@ import (
 
 func TestParseLine(t *testing.T) {
 	name, r, ok := parseLine("BenchmarkHappyPath/resilient+tracing-2   \t 8785\t     40756 ns/op\t   15275 B/op\t     130 allocs/op")
-	if !ok || name != "HappyPath/resilient+tracing" || r != (result{ns: 40756, bytes: 15275, allocs: 130}) {
+	if !ok || name != "HappyPath/resilient+tracing" || r.ns != 40756 || r.bytes != 15275 || r.allocs != 130 {
 		t.Fatalf("got %q %+v %v", name, r, ok)
 	}
 	for _, l := range []string{"goos: linux", "PASS", "BenchmarkX-2 --- FAIL", ""} {
