@@ -90,11 +90,13 @@ excerpt 4-bulk50-allocs "Classify/bulk50/resilient, 10000 calls: objects allocat
 echo "== scenarios and report" >&2
 # The library's revision: the newest commit that touched its non-test root
 # Go files (not the benchmarks, the examples, the tools or the fleets).
-libfiles() { git -C .. ls-files '*.go' | grep -vE '_test\.go$|^(bench|examples|tools)/|^[a-z]*fleet/'; }
-rev=$(cd .. && git log -1 --format=%h -- $(libfiles) 2>/dev/null || true)
+root=$(cd .. && pwd)
+libfiles() { git -C "$root" ls-files '*.go' | grep -vE '_test\.go$|^(bench|examples|tools)/|^[a-z]*fleet/'; }
+rev=$(cd "$root" && git log -1 --format=%h -- $(libfiles) 2>/dev/null || true)
 rev=${rev:-unknown}
-if [ -n "$(cd .. && git status --porcelain -- $(libfiles) 2>/dev/null)" ]; then
-	rev="$rev, with uncommitted changes"
+dirty=$(cd "$root" && git status --porcelain -- $(libfiles) 2>/dev/null | awk '{print $2}' | tr '\n' ' ')
+if [ -n "$dirty" ]; then
+	rev="$rev, with uncommitted changes to ${dirty% }"
 fi
 load_end=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 rm -f plots/*.png

@@ -315,6 +315,7 @@ func (r *report) writeGrowthPlots() error {
 
 	// Bulk: added time and allocations per create.
 	added := chart{title: "Time the transport adds to a bulk create", x: "recipients", y: "µs", minY: 0, legendLeft: true}
+	added.xTicks = []float64{1, 10, 20, 30, 40, 50}
 	allocs := chart{title: "Allocations it adds", x: "recipients", y: "allocations", minY: 0, legendLeft: true}
 	var d, a plotter.XYs
 	for _, n := range bench.GrowthBulk {
@@ -326,6 +327,7 @@ func (r *report) writeGrowthPlots() error {
 	}
 	maxN := float64(bench.GrowthBulk[len(bench.GrowthBulk)-1])
 	added.lines = []curve{{name: "resilient", xy: d}, {name: "target at 50: 10 µs", dash: true, xy: plotter.XYs{{X: 1, Y: 10}, {X: maxN, Y: 10}}}}
+	allocs.xTicks = added.xTicks
 	allocs.lines = []curve{{name: "resilient", xy: a}, {name: "target: 1 per recipient", dash: true, xy: plotter.XYs{{X: 1, Y: 1}, {X: maxN, Y: maxN}}}}
 	if err := writePNG(filepath.Join(r.plotDir, "growth-bulk.png"), 2, 4.2*vg.Inch, 3.2*vg.Inch, added, allocs); err != nil {
 		return err
@@ -335,6 +337,9 @@ func (r *report) writeGrowthPlots() error {
 	var charts []chart
 	for _, p := range bench.GrowthProcs {
 		c := chart{title: fmt.Sprintf("Throughput, GOMAXPROCS %d", p), x: "parallel callers", y: "thousand calls/s", logX: true, minY: 0, legendLeft: true}
+		for _, n := range bench.GrowthCallers {
+			c.xTicks = append(c.xTicks, float64(n))
+		}
 		for _, cl := range parallelClients {
 			var xy plotter.XYs
 			for _, n := range bench.GrowthCallers {

@@ -13,6 +13,12 @@
 // again from a saved run and the rounds, measuring nothing:
 //
 //	go run ./cmd/report -saved results/run.json
+//
+// With -only as well, it measures the named adaptive-limit scenarios again
+// (say, after a run that other processes disturbed) and saves them into the
+// saved run:
+//
+//	go run ./cmd/report -saved results/run.json -only changing,bulk
 package main
 
 import (
@@ -40,7 +46,7 @@ func main() {
 		load      = flag.String("load", "", "the machine's load averages during the run, for the notes")
 		gbench    = flag.String("growthbenchtime", "", "benchtime of each growth round, for the notes")
 		runScen   = flag.Bool("scenarios", true, "run the scenarios (writes per call, outage, goodput, adaptive limit)")
-		only      = flag.String("only", "", "run only the adaptive-limit scenarios whose names (comma-separated: throttle, changing, shared, bulk) are given")
+		only      = flag.String("only", "", "run only the adaptive-limit scenarios named (comma-separated: throttle, changing, shared, bulk); with -saved, run them again into the saved run")
 		growth    = flag.String("growth", "results/growth-*.txt", "glob of the growth suite's outputs, one file per round")
 		locks     = flag.String("locks", "results/locks.txt", "the growth suite's output with -locks on")
 		plots     = flag.String("plots", "plots", "directory to write the pictures to; empty: none")
@@ -80,11 +86,25 @@ func main() {
 		plotDir:   *plots,
 		plotLink:  *plots,
 	}
-	if *saved != "" {
+	switch {
+	case *saved != "" && *only != "":
+		// Measure again the named adaptive-limit scenarios only, keeping
+		// the rest of the saved run, and save it back.
 		if err := rep.load(*saved); err != nil {
 			fail(err)
 		}
-	} else if *runScen {
+		if rep.capped == nil {
+			rep.capped = map[string][]scenario.CapRun{}
+		}
+		runCapped(&rep, *only, *process, *messages, *senders, *capacity)
+		if err := rep.save(*saved); err != nil {
+			fail(err)
+		}
+	case *saved != "":
+		if err := rep.load(*saved); err != nil {
+			fail(err)
+		}
+	case *runScen:
 		tp := bench.NewTracerProvider()
 		rep.writes = map[string]float64{}
 		for _, v := range bench.Variants {
@@ -96,19 +116,7 @@ func main() {
 			rep.outage = append(rep.outage, scenario.Outage(c, *calls, *workers))
 		}
 		rep.capped = map[string][]scenario.CapRun{}
-		for _, sc := range scenario.Scenarios {
-			if *only != "" && !slices.Contains(strings.Split(*only, ","), sc.Name) {
-				continue
-			}
-			sc.Load.Processing = *process
-			if sc.Name == "throttle" {
-				sc.Load.Messages, sc.Load.Senders, sc.Load.Cap = *messages, *senders, *capacity
-			}
-			for _, c := range sc.Clients {
-				log("%s: %s", sc.Name, c.Name)
-				rep.capped[sc.Name] = append(rep.capped[sc.Name], scenario.RunCapped(c, sc.Load))
-			}
-		}
+		runCapped(&rep, *only, *process, *messages, *senders, *capacity)
 	}
 	if *saved == "" && *saveTo != "" {
 		if err := rep.save(*saveTo); err != nil {
@@ -145,6 +153,26 @@ func main() {
 		if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
 			fail(err)
 		}
+	}
+}
+
+// runCapped runs the adaptive-limit scenarios named in only (all when it
+// is empty) into rep, replacing their earlier runs.
+func runCapped(rep *report, only string, process time.Duration, messages, senders, capacity int) {
+	for _, sc := range scenario.Scenarios {
+		if only != "" && !slices.Contains(strings.Split(only, ","), sc.Name) {
+			continue
+		}
+		sc.Load.Processing = process
+		if sc.Name == "throttle" {
+			sc.Load.Messages, sc.Load.Senders, sc.Load.Cap = messages, senders, capacity
+		}
+		var runs []scenario.CapRun
+		for _, c := range sc.Clients {
+			log("%s: %s", sc.Name, c.Name)
+			runs = append(runs, scenario.RunCapped(c, sc.Load))
+		}
+		rep.capped[sc.Name] = runs
 	}
 }
 

@@ -26,10 +26,11 @@ type chart struct {
 	title, x, y string
 	logX, logY  bool
 	lines       []curve
-	minY        float64 // the y axis starts here or lower; NaN: let the data decide
-	xMin, xMax  float64 // the x axis's range when xMax > xMin
-	yMax        float64 // the y axis reaches at least this
-	legendLeft  bool    // the legend at the top left, not the top right
+	minY        float64   // the y axis starts here or lower; NaN: let the data decide
+	xMin, xMax  float64   // the x axis's range when xMax > xMin
+	yMax        float64   // the y axis reaches at least this
+	xTicks      []float64 // ticks at these values only, when set
+	legendLeft  bool      // the legend at the top left, not the top right
 }
 
 // palette holds the colors of the lines, by their order in a chart; a line
@@ -65,6 +66,13 @@ func (c chart) plot(colors map[string]color.Color) (*plot.Plot, error) {
 	}
 	if !c.logX {
 		p.X.Tick.Marker = plainTicks{}
+	}
+	if len(c.xTicks) > 0 {
+		var ts plot.ConstantTicks
+		for _, v := range c.xTicks {
+			ts = append(ts, plot.Tick{Value: v, Label: siLabel(v)})
+		}
+		p.X.Tick.Marker = ts
 	}
 	for _, s := range c.lines {
 		if len(s.xy) == 0 {
@@ -157,7 +165,7 @@ func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
 	ts := plot.DefaultTicks{}.Ticks(lo, hi)
 	for i := range ts {
 		if ts[i].Label != "" {
-			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', 4, 64)
+			ts[i].Label = strconv.FormatFloat(math.Round(ts[i].Value*1e6)/1e6, 'f', -1, 64)
 		}
 	}
 	return ts

@@ -20,10 +20,12 @@ type savedRun struct {
 	Outage    []scenario.Amplification
 	Goodput   []scenario.Goodput
 	Capped    map[string][]scenario.CapRun
+	Load      string // the machine's load averages
+	GrowthBT  string // benchtime of the growth rounds
 }
 
 func (r *report) save(file string) error {
-	b, err := json.MarshalIndent(savedRun{r.machine, r.date, r.rev, r.benchtime, r.writes, r.outage, r.goodput, r.capped}, "", "\t")
+	b, err := json.MarshalIndent(savedRun{r.machine, r.date, r.rev, r.benchtime, r.writes, r.outage, r.goodput, r.capped, r.loadavg, r.gbench}, "", "\t")
 	if err != nil {
 		return err
 	}
@@ -41,5 +43,11 @@ func (r *report) load(file string) error {
 	}
 	r.machine, r.date, r.rev, r.benchtime = s.Machine, s.Date, s.Rev, s.Benchtime
 	r.writes, r.outage, r.goodput, r.capped = s.Writes, s.Outage, s.Goodput, s.Capped
+	if s.Load != "" {
+		r.loadavg = s.Load
+	}
+	if s.GrowthBT != "" {
+		r.gbench = s.GrowthBT
+	}
 	return nil
 }
