@@ -50,9 +50,11 @@ done
 echo "== growth: locks" >&2
 # The parallel points of the transport under test with every mutex and
 # block event recorded: contentions per call in stacks through the library,
-# and its lock sites (profile-5-locks.txt, shown in RESULTS.md).
+# and its lock sites (profile-5-locks.txt, shown in RESULTS.md); the whole
+# profiles stay in locks.mutex.prof and locks.block.prof for pprof.
 "$bin" -test.run '^$' -test.bench '^BenchmarkGrowth$/^parallel$/^procs=2$/^callers=64$/^resilient' \
-	-test.benchtime 200000x -locks "$out/profile-5-locks.txt" >"$out/locks.txt"
+	-test.benchtime 200000x -locks "$out/profile-5-locks.txt" \
+	-test.mutexprofile "$out/locks.mutex.prof" -test.blockprofile "$out/locks.block.prof" >"$out/locks.txt"
 
 echo "== profiles" >&2
 # The happy path: the CPU the transport adds to the same number of calls over
