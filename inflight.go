@@ -17,12 +17,13 @@ var ErrInFlightLimit = errors.New("resilient: no room under the account's in-fli
 // an account has more messages in flight than its cap; from an account's
 // first code 11 on, a limit on its messages in flight (a request counts as
 // many messages as it has recipients) holds its sends (creates of API 1.0,
-// sends of API 2.0; never reads) to what the cap takes. The limit grows by
-// about one message per round trip of accepted sends, shrinks on a code 11
-// by a tenth, but not below the messages still in flight (once per round
-// trip: refusals of sends made under the old limit do not shrink it again),
-// never admits less than one request, and ends after a quiet period without
-// code 11. Calls over the limit wait their turn
+// sends of API 2.0; never reads) to what the cap takes. The limit doubles
+// each round trip until the first code 11, then falls on a code 11 to what
+// the server holds of the account's messages (by a tenth at most, once per
+// round trip: refusals of sends made under the old limit do not shrink it
+// again), probes above it by at most one message per round trip (slower
+// while the cap stays put), never admits less than one request, and ends
+// after a quiet period without code 11. Calls over the limit wait their turn
 // in a queue, in order; retries of code 11 wait there for room rather than
 // for a timer. An account that never answers code 11 has no limit and pays
 // nothing for it. The zero value means the defaults.

@@ -35,14 +35,15 @@ func TestLimiterArithmetic(t *testing.T) {
 		{"first decrease: to what the server held; then one per round trip", InFlightLimit{}, []step{
 			{op: "take", weight: 3, want: 10}, {op: "wait", d: rtt, want: 10}, {op: "ok", want: 13},
 			{op: "take", weight: 1, want: 13}, {op: "take", weight: 1, want: 13}, {op: "wait", d: rtt, want: 13},
-			{op: "refused", want: 1}, // one call left in flight of 1.5 held by Little's law
-			{op: "refused", want: 1}, // sent before the decrease
+			{op: "refused", want: 6.5}, // half of the last doubling: more than the 1 left in flight
+			{op: "refused", want: 6.5}, // sent before the decrease
 		}},
-		{"after the start: a tenth at most, and one per round trip", InFlightLimit{Initial: 20}, []step{
+		{"after the start: probes up by one message per round trip, falls by a tenth at most", InFlightLimit{Initial: 20}, []step{
 			{op: "take", weight: 1, want: 20}, {op: "wait", d: rtt, want: 20}, {op: "ok", want: 21},
-			{op: "take", weight: 1, want: 21}, {op: "wait", d: rtt, want: 21}, {op: "refused", want: 1},
-			{op: "take", weight: 1, want: 1}, {op: "wait", d: rtt, want: 1}, {op: "ok", want: 2},
-			{op: "take", weight: 1, want: 2}, {op: "wait", d: rtt, want: 2}, {op: "refused", want: 1.8},
+			{op: "take", weight: 1, want: 21}, {op: "wait", d: rtt, want: 21}, {op: "refused", want: 10.5},
+			{op: "take", weight: 2, want: 10.5}, {op: "wait", d: rtt, want: 10.5}, {op: "ok", want: 10.5 + 2/10.5},
+			{op: "take", weight: 1, want: 10.5 + 2/10.5}, {op: "wait", d: rtt, want: 10.5 + 2/10.5},
+			{op: "refused", want: 0.9 * (10.5 + 2/10.5)},
 		}},
 		{"never below one", InFlightLimit{Initial: 1}, []step{
 			{op: "take", weight: 1, want: 1}, {op: "wait", d: rtt, want: 1}, {op: "refused", want: 1}}},
@@ -272,6 +273,96 @@ func TestAdaptiveLimitLearnsTheCap(t *testing.T) {
 		t.Logf("%d accepted in %v (the oracle: %v, %.1f%%), %.3f attempts per message", srv.accepted.Load(), elapsed, oracle, 100*ratio, perMessage)
 		if srv.accepted.Load() != senders*each || perMessage > 1.1 || ratio < 0.95 {
 			t.Errorf("accepted %d, %.3f attempts per message, %.0f%% of the oracle's goodput", srv.accepted.Load(), perMessage, 100*ratio)
+		}
+	})
+}
+
+// resizable is the oracle of a changing cap: a gate of the cap's size,
+// told each change.
+type resizable struct {
+	mu       sync.Mutex
+	cond     *sync.Cond
+	cap, now int
+	base     http.RoundTripper
+}
+
+func (s *resizable) RoundTrip(r *http.Request) (*http.Response, error) {
+	s.mu.Lock()
+	for s.now >= s.cap {
+		s.cond.Wait()
+	}
+	s.now++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.now--
+		s.cond.Broadcast()
+		s.mu.Unlock()
+	}()
+	return s.base.RoundTrip(r)
+}
+
+func (s *resizable) resize(n int) {
+	s.mu.Lock()
+	s.cap = n
+	s.cond.Broadcast()
+	s.mu.Unlock()
+}
+
+// sendFor has senders send single messages through rt for d, changing the
+// cap as caps says at each of its times, and returns the messages accepted.
+func sendFor(t *testing.T, rt http.RoundTripper, srv *capServer, resize func(int), caps []int, step time.Duration) int64 {
+	ctx, cancel := context.WithTimeout(t.Context(), step*time.Duration(len(caps)))
+	defer cancel()
+	var wg sync.WaitGroup
+	for range 64 {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPut, "https://api.test/rest/sms/create", nil)
+				req.Header.Set("X-API-KEY", testKey)
+				resp, err := rt.RoundTrip(req)
+				if err != nil { // the run's end: the deadline is near
+					return
+				}
+				resp.Body.Close()
+			}
+		})
+	}
+	for _, c := range caps[1:] {
+		time.Sleep(step)
+		srv.cap.Store(int64(c))
+		if resize != nil {
+			resize(c)
+		}
+	}
+	wg.Wait()
+	return srv.accepted.Load()
+}
+
+func TestAdaptiveLimitFollowsAChangingCap(t *testing.T) {
+	caps := []int{20, 5, 40}
+	const step = time.Second
+	var oracle int64
+	synctest.Test(t, func(t *testing.T) {
+		srv := &capServer{hold: 10 * time.Millisecond}
+		srv.cap.Store(20)
+		gate := &resizable{cap: 20, base: srv}
+		gate.cond = sync.NewCond(&gate.mu)
+		oracle = sendFor(t, gate, srv, gate.resize, caps, step)
+	})
+	synctest.Test(t, func(t *testing.T) {
+		srv := &capServer{hold: 10 * time.Millisecond}
+		srv.cap.Store(20)
+		rt := NewTransport(srv, WithCodeRule(11, Rule{Class: ClassTransient, MaxAttempts: 100}))
+		got := sendFor(t, rt, srv, nil, caps, step)
+		ratio := float64(got) / float64(oracle)
+		t.Logf("accepted %d, the oracle %d (%.1f%%); %.3f attempts per message", got, oracle, 100*ratio,
+			float64(srv.sends.Load())/float64(got))
+		// In a synctest bubble every call takes exactly the hold and the
+		// calls move in lock step, which is harsher than a network: the
+		// benchmark scenario holds the limit to 95% on one.
+		if ratio < 0.92 {
+			t.Errorf("%.1f%% of the oracle's goodput, want at least 92%%", 100*ratio)
 		}
 	})
 }
