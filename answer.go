@@ -2,6 +2,7 @@ package resilient
 
 import (
 	"bytes"
+	"strings"
 
 	"github.com/valyala/fastjson"
 )
@@ -117,15 +118,19 @@ func (f *topFields) read(v *fastjson.Value) {
 	})
 }
 
-// itemsOf reads the elements of a bulk result array.
+// itemsOf reads the elements of a bulk result array. The references and
+// ids of all elements share one string: two allocations for the array, not
+// two per element.
 func itemsOf(arr []*fastjson.Value) []wireItem {
 	items := make([]wireItem, len(arr))
+	refs := make([]*fastjson.Value, 2*len(arr)) // each element's reference and id
+	size := 0
 	for i, e := range arr {
 		if typeOf(e) != fastjson.TypeObject {
 			items[i].code = wireCode{set: true, bad: true}
 			continue
 		}
-		var code, desc, ref, id *fastjson.Value
+		var code, desc *fastjson.Value
 		o, _ := e.Object()
 		o.Visit(func(k []byte, x *fastjson.Value) {
 			switch {
@@ -134,15 +139,28 @@ func itemsOf(arr []*fastjson.Value) []wireItem {
 			case keyIs(k, "errorDescription"):
 				desc = x
 			case keyIs(k, "reference"):
-				ref = x
+				refs[2*i] = x
 			case keyIs(k, "id"):
-				id = x
+				refs[2*i+1] = x
 			}
 		})
-		items[i] = wireItem{code: codeOf(code), reference: text(ref), id: text(id)}
+		items[i].code = codeOf(code)
 		if items[i].code.isError() {
 			items[i].desc = text(desc)
 		}
+		size += textLen(refs[2*i]) + textLen(refs[2*i+1])
+	}
+	var b strings.Builder
+	b.Grow(size)
+	ends := make([]int, len(refs))
+	for i, v := range refs {
+		writeText(&b, v)
+		ends[i] = b.Len()
+	}
+	all, start := b.String(), 0
+	for i := range items {
+		items[i].reference, items[i].id = all[start:ends[2*i]], all[ends[2*i]:ends[2*i+1]]
+		start = ends[2*i+1]
 	}
 	return items
 }

@@ -172,3 +172,16 @@ func TestFuzzSeedsAgreeWithTheOracle(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyIsFoldsLikeEncodingJSON(t *testing.T) {
+	for _, k := range []string{"errordescription", "ERRORDESCRIPTION", "errorDeſcription", "ErrorDescription"} {
+		if !keyIs([]byte(k), "errorDescription") {
+			t.Errorf("keyIs(%q, errorDescription) = false; encoding/json matches it", k)
+		}
+	}
+	for _, k := range []string{"errorDescriptio", "errorDescriptions", "error"} {
+		if keyIs([]byte(k), "errorDescription") {
+			t.Errorf("keyIs(%q, errorDescription) = true", k)
+		}
+	}
+}

@@ -6,9 +6,11 @@ package resilient
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/valyala/fastjson"
 )
@@ -55,8 +57,12 @@ func prune(v any, depth int) any {
 // controlFree reports whether body holds no control character where JSON
 // allows none: inside a string, or outside one except as white space.
 // (fastjson's validation lets them pass; encoding/json, and so the SDKs,
-// refuse the whole body.)
+// refuse the whole body.) A body without any byte below 0x20, the usual
+// answer, is told eight bytes at a time.
 func controlFree(body []byte) bool {
+	if !hasControl(body) {
+		return true
+	}
 	inString, escaped := false, false
 	for _, c := range body {
 		switch {
@@ -89,32 +95,25 @@ func lookup(v *fastjson.Value, key string) *fastjson.Value {
 	return found
 }
 
-// keyIs reports whether JSON key k names the field name the way
-// encoding/json matches keys to fields: bytes.EqualFold, with an ASCII fast
-// path.
+// keyIs reports whether JSON key k names the field name (ASCII, as every
+// field here is) the way encoding/json matches keys to fields:
+// bytes.EqualFold. Only two letters have other spellings under Unicode's
+// simple folding, both longer (the long s for s, the Kelvin sign for k), so
+// a key as long as name matches in ASCII or not at all, and a shorter one
+// never.
 func keyIs(k []byte, name string) bool {
-	if len(k) == len(name) {
-		ascii := true
+	switch {
+	case len(k) == len(name):
 		for i := 0; i < len(k); i++ {
-			c, n := k[i], name[i]
-			if c >= 0x80 {
-				ascii = false
-				break
-			}
-			if c != n && lower(c) != lower(n) {
+			if c, n := k[i], name[i]; c != n && lower(c) != lower(n) {
 				return false
 			}
 		}
-		if ascii {
-			return true
-		}
+		return true
+	case len(k) < len(name):
+		return false
 	}
-	for _, c := range k {
-		if c >= 0x80 { // Unicode folding: the long s and the Kelvin sign fold to ASCII
-			return bytes.EqualFold(k, []byte(name))
-		}
-	}
-	return false
+	return bytes.EqualFold(k, []byte(name))
 }
 
 func lower(c byte) byte {
@@ -195,6 +194,35 @@ func text(v *fastjson.Value) string {
 	return ""
 }
 
+// textLen is the length of text(v), or more.
+func textLen(v *fastjson.Value) int {
+	switch typeOf(v) {
+	case fastjson.TypeString:
+		sb, _ := v.StringBytes()
+		return len(sb)
+	case fastjson.TypeNumber:
+		return 24
+	}
+	return 0
+}
+
+// writeText writes text(v) to b without a string of its own.
+func writeText(b *strings.Builder, v *fastjson.Value) {
+	switch typeOf(v) {
+	case fastjson.TypeString:
+		sb, _ := v.StringBytes()
+		b.Write(sb)
+	case fastjson.TypeNumber:
+		f, _ := v.Float64()
+		var buf [32]byte
+		if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+			b.Write(strconv.AppendInt(buf[:0], int64(f), 10))
+		} else {
+			b.Write(strconv.AppendFloat(buf[:0], f, 'g', -1, 64))
+		}
+	}
+}
+
 func (c wireCode) isError() bool { return c.set && (c.bad || c.n != 0) }
 
 // code returns the code's number, -1 for a malformed one.
@@ -203,4 +231,22 @@ func (c wireCode) code() int {
 		return -1
 	}
 	return c.n
+}
+
+// hasControl reports whether b holds a byte below 0x20, eight bytes at a
+// time.
+func hasControl(b []byte) bool {
+	const lows, highs = 0x0101010101010101, 0x8080808080808080
+	for len(b) >= 8 {
+		if x := binary.LittleEndian.Uint64(b); (x-0x20*lows)&^x&highs != 0 {
+			return true
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c < 0x20 {
+			return true
+		}
+	}
+	return false
 }
