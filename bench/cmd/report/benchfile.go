@@ -100,6 +100,7 @@ func parseLine(line string) (string, result, bool) {
 // stat is a figure over rounds: its median and its range.
 type stat struct {
 	med, lo, hi float64
+	q1, q3      float64 // the quartiles
 	n           int
 }
 
@@ -113,7 +114,8 @@ func newStat(v []float64) stat {
 	if len(s)%2 == 0 {
 		m = (s[len(s)/2-1] + s[len(s)/2]) / 2
 	}
-	return stat{med: m, lo: s[0], hi: s[len(s)-1], n: len(s)}
+	q := func(f float64) float64 { return s[int(f*float64(len(s)-1)+0.5)] }
+	return stat{med: m, lo: s[0], hi: s[len(s)-1], q1: q(0.25), q3: q(0.75), n: len(s)}
 }
 
 // series collects f over the rounds in which every named benchmark ran.
