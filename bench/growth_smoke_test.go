@@ -28,13 +28,13 @@ func TestBulkPointsClassify(t *testing.T) {
 }
 
 func TestFailingAccountsFailFast(t *testing.T) {
-	fail := [][]string{{"f1"}, {"f2"}, {"f3"}}
+	fail := []string{"f1", "f2", "f3"}
 	wm := warm(fail)
 	req := newCreate("http://127.0.0.1:1/rest/sms/create")
-	for _, k := range fail[:3] {
-		req.Header["X-Api-Key"] = k
+	for _, k := range fail {
+		req.Header["X-Api-Key"] = []string{k}
 		if _, err := wm.rt.RoundTrip(req); !errors.Is(err, resilient.ErrCircuitOpen) {
-			t.Errorf("%s: %v, want ErrCircuitOpen", k[0], err)
+			t.Errorf("%s: %v, want ErrCircuitOpen", k, err)
 		}
 	}
 	req.Header["X-Api-Key"] = []string{"h1"}

@@ -21,7 +21,7 @@ cd "$(dirname "$0")/../bench"
 rounds=${ROUNDS:-20}
 benchtime=${BENCHTIME:-200ms}
 growth_rounds=${GROWTH_ROUNDS:-3}
-growth_benchtime=${GROWTH_BENCHTIME:-100ms}
+growth_benchtime=${GROWTH_BENCHTIME:-300ms}
 out=results
 bin=$out/bench.test
 lib='resilient-sms/resilient\.'
