@@ -18,8 +18,7 @@ type call struct {
 	t    *Transport
 	req  *http.Request
 	ctx  context.Context
-	tel  *telCall // nil when the call records nothing; else telc
-	telc telCall
+	tel  *telCall // nil when the call records nothing
 	host *hostState
 	g    gate // what the call holds of its circuits
 
@@ -52,7 +51,7 @@ type final struct {
 // startCall starts a call of req: its span, when it is traced.
 func startCall(t *Transport, req *http.Request) *call {
 	c := &call{t: t, req: req, ctx: req.Context()}
-	c.tel = t.tel.startCall(req, &c.telc)
+	c.tel = t.tel.startCall(req)
 	return c
 }
 

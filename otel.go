@@ -3,6 +3,7 @@ package resilient
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"net/http"
 	"time"
 
@@ -98,20 +99,38 @@ type telCall struct {
 	prop   propagation.TextMapPropagator
 	inject bool                 // prop injects any field
 	attrs  []attribute.KeyValue // method and server, shared by attempt spans
+	// buf holds attribute lists while they are handed to the SDK, which
+	// copies them: a span's attributes cost no allocation of their own.
+	buf [12]attribute.KeyValue
 }
+
+// Span kinds as options made once: an option made per span allocates.
+var (
+	internalKind = trace.WithSpanKind(trace.SpanKindInternal)
+	clientKind   = trace.WithSpanKind(trace.SpanKindClient)
+)
 
 // records reports whether a call with context ctx would record a span or
 // a log record.
 func (t *telemetry) records(ctx context.Context) bool {
-	return t.tracer != nil || t.log != nil || otel.GetTracerProvider() != unsetTracerProvider ||
+	return t.log != nil || t.tracing(ctx)
+}
+
+// tracing reports whether a call with context ctx may have a span.
+func (t *telemetry) tracing(ctx context.Context) bool {
+	return t.tracer != nil || otel.GetTracerProvider() != unsetTracerProvider ||
 		trace.SpanFromContext(ctx).SpanContext().IsValid()
 }
 
-// startCall starts the call's INTERNAL span and fills tc; it returns nil
-// when the call records neither spans nor logs.
-func (t *telemetry) startCall(req *http.Request, tc *telCall) *telCall {
+// startCall starts the call's INTERNAL span; it returns nil when the call
+// records neither spans nor logs.
+func (t *telemetry) startCall(req *http.Request) *telCall {
 	ctx := req.Context()
 	logs := t.log != nil && t.log.Enabled(ctx, slog.LevelWarn)
+	if !logs && !t.tracing(ctx) {
+		return nil
+	}
+	tc := new(telCall)
 	tracer := t.tracer
 	if tracer == nil {
 		if sp := trace.SpanFromContext(ctx); sp.SpanContext().IsValid() {
@@ -122,11 +141,12 @@ func (t *telemetry) startCall(req *http.Request, tc *telCall) *telCall {
 	}
 	if tracer != nil {
 		op := operationName(req)
-		attrs := requestAttrs(req)
-		cctx, span := tracer.Start(ctx, op, trace.WithSpanKind(trace.SpanKindInternal),
-			trace.WithAttributes(append(attrs[:len(attrs):len(attrs)], rc.OperationKey.String(op))...))
+		attrs := appendRequestAttrs(tc.buf[:0], req)
+		cctx, span := tracer.Start(ctx, op, internalKind,
+			trace.WithAttributes(append(attrs, rc.OperationKey.String(op))...))
 		if span.IsRecording() {
-			*tc = telCall{span: span, tracer: tracer, ctx: cctx, prop: t.prop, attrs: attrs}
+			tc.span, tc.tracer, tc.ctx, tc.prop = span, tracer, cctx, t.prop
+			tc.attrs = tc.buf[:len(attrs):len(attrs)] // the rest of buf serves later lists
 			if tc.prop == nil {
 				tc.prop = otel.GetTextMapPropagator()
 			}
@@ -145,6 +165,12 @@ func (t *telemetry) startCall(req *http.Request, tc *telCall) *telCall {
 	return tc
 }
 
+// spare returns the part of buf that the shared attributes leave, empty,
+// for one list at a time.
+func (tc *telCall) spare() []attribute.KeyValue {
+	return tc.buf[len(tc.attrs):len(tc.attrs)]
+}
+
 // telAttempt is the tracing state of one attempt.
 type telAttempt struct {
 	span trace.Span
@@ -157,19 +183,19 @@ func (t *telemetry) startAttempt(tc *telCall, r *http.Request, attempt int) (*ht
 	if tc == nil || tc.span == nil {
 		return r, telAttempt{}
 	}
-	attrs := append(tc.attrs[:len(tc.attrs):len(tc.attrs)],
+	attrs := append(append(tc.spare(), tc.attrs...),
 		semconv.URLFull(redactURL(r.URL)), rc.AttemptKey.Int(attempt))
 	if attempt > 1 {
 		attrs = append(attrs, semconv.HTTPRequestResendCount(attempt-1))
 	}
-	actx, span := tc.tracer.Start(tc.ctx, spanMethod(r.Method),
-		trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+	actx, span := tc.tracer.Start(tc.ctx, spanMethod(r.Method), clientKind, trace.WithAttributes(attrs...))
 	r = r.WithContext(actx)
 	if tc.inject {
-		r.Header = r.Header.Clone()
-		if r.Header == nil {
-			r.Header = http.Header{}
-		}
+		// The propagators add headers of their own: the caller's map stays
+		// as it is, its values shared (nothing changes them).
+		h := make(http.Header, len(r.Header)+2)
+		maps.Copy(h, r.Header)
+		r.Header = h
 		tc.prop.Inject(actx, propagation.HeaderCarrier(r.Header))
 	}
 	return r, telAttempt{span: span}
@@ -195,7 +221,7 @@ func (t *telemetry) endAttempt(tc *telCall, res *result) {
 	if ta.span == nil {
 		return
 	}
-	attrs := make([]attribute.KeyValue, 0, 5)
+	attrs := tc.spare()
 	if res.resp != nil {
 		attrs = append(attrs, semconv.HTTPResponseStatusCode(res.resp.StatusCode))
 	}

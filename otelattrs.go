@@ -11,10 +11,10 @@ import (
 	rc "github.com/resilient-sms/resilient/resilientconv"
 )
 
-// requestAttrs are the semconv attributes every span of a call shares.
-func requestAttrs(req *http.Request) []attribute.KeyValue {
+// appendRequestAttrs appends the semconv attributes every span of a call
+// shares.
+func appendRequestAttrs(attrs []attribute.KeyValue, req *http.Request) []attribute.KeyValue {
 	host, port := serverOf(req.URL)
-	attrs := make([]attribute.KeyValue, 0, 4)
 	attrs = append(attrs, semconv.HTTPRequestMethodKey.String(methodOf(req.Method)), semconv.ServerAddress(host))
 	if port > 0 {
 		attrs = append(attrs, semconv.ServerPort(port))

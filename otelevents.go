@@ -103,8 +103,7 @@ func (t *telemetry) endCall(tc *telCall, f final, err error) {
 	if tc.span == nil {
 		return
 	}
-	attrs := make([]attribute.KeyValue, 0, 6)
-	attrs = append(attrs, rc.AttemptsKey.Int(f.attempts))
+	attrs := append(tc.spare(), rc.AttemptsKey.Int(f.attempts))
 	switch {
 	case f.failFast != nil && f.last == nil:
 		attrs = append(attrs, semconv.ErrorTypeKey.String(f.failFast.ErrorType()))
