@@ -7,18 +7,20 @@
 #     apt-get update && apt-get install -y chromium).
 #  2. Builds or finds Jaeger v2 with scripts/jaeger-bin.sh and starts it on
 #     free loopback ports with tools/jaeger/loopback.yaml, serving the Jaeger
-#     UI from tools/screenshot/jaeger-ui-v1.76.0.tar.xz (the binary built from
-#     Go sources carries only a placeholder page). The archive is the
-#     production build of the jaeger-ui repository at tag v1.76.0, the UI
-#     release paired with Jaeger v1.76.0 (`npm ci && npm run build`; the
-#     legacy-browser bundles left out), under its Apache-2.0 LICENSE.
+#     UI's built assets from JAEGER_UI_ASSETS: a directory, or a .tar.gz or
+#     .tar.xz of one. The Jaeger built from the Go module proxy carries only a
+#     placeholder page where the UI goes (its assets come from the separate
+#     jaeger-ui project, which no registry this project uses serves), so the
+#     assets must be at hand: the build output of jaeger-ui v1.76.0, the
+#     release paired with Jaeger v1.76.0.
 #  3. Runs the quickstart scenario (go run ./examples/jaeger) against it and
 #     takes the trace ids of two steps from the links it prints.
 #  4. Drives headless Chromium with tools/screenshot (a module of its own) to
 #     expand the interesting spans and capture the page.
 #  5. Stops Jaeger and removes its temporary files, also on failure.
 #
-# Usage: scripts/screenshot.sh   (no arguments)
+# Usage: JAEGER_UI_ASSETS=/path/to/jaeger-ui/build scripts/screenshot.sh
+#        JAEGER_BIN=/path/to/a/jaeger/release/binary scripts/screenshot.sh
 set -euo pipefail
 
 if [[ $# -gt 0 ]]; then
@@ -30,7 +32,7 @@ start=$SECONDS
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 service=resilient-quickstart
-ui_archive=tools/screenshot/jaeger-ui-v1.76.0.tar.xz
+ui_assets="${JAEGER_UI_ASSETS:-}"
 
 log() { echo "screenshot: $*" >&2; }
 die() {
@@ -38,9 +40,12 @@ die() {
 	exit 1
 }
 
-for tool in curl tar xz go; do
+for tool in curl tar go; do
 	command -v "$tool" >/dev/null 2>&1 || die "needs $tool on PATH"
 done
+if [[ -z "${JAEGER_BIN:-}" ]] && [[ -z "$ui_assets" || ! -e "$ui_assets" ]]; then
+	die "set JAEGER_UI_ASSETS to the Jaeger UI's built assets (a directory, or a .tar.gz or .tar.xz of one), or JAEGER_BIN to a Jaeger release binary, whose UI is built in: the Jaeger built from Go sources serves only a placeholder page"
+fi
 
 # 1. Chromium.
 if ! command -v chromium >/dev/null 2>&1; then
@@ -72,9 +77,16 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # 2. Jaeger, its UI and the screenshot tool.
-jaeger="$(scripts/jaeger-bin.sh)"
-mkdir "$tmp/ui"
-tar -xJf "$ui_archive" -C "$tmp/ui"
+jaeger="${JAEGER_BIN:-$(scripts/jaeger-bin.sh)}"
+ui_flags=()
+if [[ -d "$ui_assets" ]]; then
+	ln -s "$(cd "$ui_assets" && pwd)" "$tmp/ui"
+	ui_flags=(--set "extensions.jaeger_query.ui.assets_path=$tmp/ui")
+elif [[ -n "$ui_assets" ]]; then
+	mkdir "$tmp/ui"
+	tar -xaf "$ui_assets" -C "$tmp/ui"
+	ui_flags=(--set "extensions.jaeger_query.ui.assets_path=$tmp/ui")
+fi
 log "building tools/screenshot..."
 (cd tools/screenshot && GOWORK=off go build -o "$tmp/screenshot" .)
 
@@ -94,8 +106,7 @@ start_jaeger() {
 		JAEGER_QUERY_HTTP_ENDPOINT="127.0.0.1:${ports[1]}" \
 		JAEGER_QUERY_GRPC_ENDPOINT="127.0.0.1:${ports[2]}" \
 		JAEGER_HEALTH_ENDPOINT="127.0.0.1:${ports[3]}" \
-		"$jaeger" --config tools/jaeger/loopback.yaml \
-		--set "extensions.jaeger_query.ui.assets_path=$tmp/ui" \
+		"$jaeger" --config tools/jaeger/loopback.yaml "${ui_flags[@]}" \
 		>"$tmp/jaeger.log" 2>&1 &
 	jaeger_pid=$!
 	local deadline=$((SECONDS + 60))
