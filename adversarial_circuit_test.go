@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -192,39 +193,40 @@ func TestAdversarialCircuitProbeSlotIsFreedByEveryEnding(t *testing.T) {
 }
 
 func TestAdversarialCircuitHalfOpenLetsOneThrough(t *testing.T) {
-	clk := newFakeClock()
-	var inBase atomic.Int32
-	gate := make(chan struct{})
-	rt := openAccount(t, clk, func(*http.Request) (*http.Response, error) {
-		inBase.Add(1)
-		<-gate
-		return response(200, `{"result":{"error":0}}`), nil
-	})
-	clk.Advance(2 * time.Minute)
-	const n = 30
-	var wg sync.WaitGroup
-	var fast atomic.Int32
-	for range n {
-		wg.Go(func() {
-			resp, err := rt.RoundTrip(newCall(t, http.MethodPut, "https://api.test/rest/sms/create", smsNoRef, testKey))
-			var coe *CircuitOpenError
-			if errors.As(err, &coe) {
-				fast.Add(1)
-				return
-			}
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			resp.Body.Close()
+	synctest.Test(t, func(t *testing.T) {
+		clk := newFakeClock()
+		var inBase atomic.Int32
+		gate := make(chan struct{})
+		rt := openAccount(t, clk, func(*http.Request) (*http.Response, error) {
+			inBase.Add(1)
+			<-gate
+			return response(200, `{"result":{"error":0}}`), nil
 		})
-	}
-	for watchdog := time.Now(); fast.Load() < n-1 && time.Since(watchdog) < 5*time.Second; {
-		time.Sleep(time.Millisecond)
-	}
-	close(gate)
-	wg.Wait()
-	if inBase.Load() != 1 || fast.Load() != n-1 {
-		t.Errorf("%d probes reached the base, %d failed fast; want 1 and %d", inBase.Load(), fast.Load(), n-1)
-	}
+		clk.Advance(2 * time.Minute)
+		const n = 30
+		var wg sync.WaitGroup
+		var fast atomic.Int32
+		for range n {
+			wg.Go(func() {
+				resp, err := rt.RoundTrip(newCall(t, http.MethodPut, "https://api.test/rest/sms/create", smsNoRef, testKey))
+				var coe *CircuitOpenError
+				if errors.As(err, &coe) {
+					fast.Add(1)
+					return
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+			})
+		}
+		// Every call has either failed fast or is the probe, held at the gate.
+		synctest.Wait()
+		close(gate)
+		wg.Wait()
+		if inBase.Load() != 1 || fast.Load() != n-1 {
+			t.Errorf("%d probes reached the base, %d failed fast; want 1 and %d", inBase.Load(), fast.Load(), n-1)
+		}
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -13,81 +14,82 @@ import (
 // sent before the opening, healthy or not, arriving after it, neither close
 // nor re-open it; after the open time exactly one probe goes.
 func TestAdversarialHostCircuitStorm(t *testing.T) {
-	const n = 40
-	clk := newFakeClock()
-	var mode atomic.Int32 // 0: storm, 1: late healthy answers, 2: healthy
-	var arrived sync.WaitGroup
-	arrived.Add(n)
-	release := make(chan struct{})
-	var probes atomic.Int32
-	probeGate := make(chan struct{})
-	base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		switch mode.Load() {
-		case 0:
-			arrived.Done()
-			<-release
-			return response(503, `{"message":"Service Unavailable"}`), nil
-		case 1:
+	synctest.Test(t, func(t *testing.T) {
+		const n = 40
+		clk := newFakeClock()
+		var mode atomic.Int32 // 0: storm, 1: late healthy answers, 2: healthy
+		var arrived sync.WaitGroup
+		arrived.Add(n)
+		release := make(chan struct{})
+		var probes atomic.Int32
+		probeGate := make(chan struct{})
+		base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			switch mode.Load() {
+			case 0:
+				arrived.Done()
+				<-release
+				return response(503, `{"message":"Service Unavailable"}`), nil
+			case 1:
+				return response(200, `{"result":{"error":0}}`), nil
+			}
+			probes.Add(1)
+			<-probeGate
 			return response(200, `{"result":{"error":0}}`), nil
+		})
+		var ev events
+		rt := NewTransport(base, withClock(clk), WithMaxAttempts(1), WithCircuitListener(ev.add),
+			WithHostCircuit(HostCircuit{MinRequests: 10, OpenFor: 10 * time.Second}))
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				resp, err := rt.RoundTrip(newCall(t, http.MethodGet, "https://api.test/rest/common/balance", "", testKey))
+				if err != nil {
+					t.Errorf("a storm call: %v", err)
+					return
+				}
+				readAll(t, resp)
+			})
 		}
-		probes.Add(1)
-		<-probeGate
-		return response(200, `{"result":{"error":0}}`), nil
+		arrived.Wait()
+		close(release)
+		wg.Wait()
+		if got := ev.count(ScopeHost, StateOpen); got != 1 {
+			t.Fatalf("host circuit opened %d times, want once (%+v)", got, ev.all)
+		}
+		mode.Store(1)
+		for range 5 {
+			if _, err := rt.RoundTrip(newCall(t, http.MethodGet, "https://api.test/rest/common/balance", "", testKey)); !errors.Is(err, ErrCircuitOpen) {
+				t.Fatalf("while open: %v", err)
+			}
+		}
+		clk.Advance(11 * time.Second)
+		mode.Store(2)
+		var fast atomic.Int32
+		for range n {
+			wg.Go(func() {
+				resp, err := rt.RoundTrip(newCall(t, http.MethodGet, "https://api.test/rest/common/balance", "", testKey))
+				if errors.Is(err, ErrCircuitOpen) {
+					fast.Add(1)
+					return
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				readAll(t, resp)
+			})
+		}
+		// Every call has either failed fast or is the probe, held at the gate.
+		synctest.Wait()
+		close(probeGate)
+		wg.Wait()
+		if probes.Load() != 1 || fast.Load() != n-1 {
+			t.Errorf("%d probes, %d fail-fasts; want 1 and %d", probes.Load(), fast.Load(), n-1)
+		}
+		if ev.count(ScopeHost, StateClosed) != 1 {
+			t.Errorf("events %+v, want one close", ev.all)
+		}
 	})
-	var ev events
-	rt := NewTransport(base, withClock(clk), WithMaxAttempts(1), WithCircuitListener(ev.add),
-		WithHostCircuit(HostCircuit{MinRequests: 10, OpenFor: 10 * time.Second}))
-	var wg sync.WaitGroup
-	for range n {
-		wg.Go(func() {
-			resp, err := rt.RoundTrip(newCall(t, http.MethodGet, "https://api.test/rest/common/balance", "", testKey))
-			if err != nil {
-				t.Errorf("a storm call: %v", err)
-				return
-			}
-			readAll(t, resp)
-		})
-	}
-	arrived.Wait()
-	close(release)
-	wg.Wait()
-	if got := ev.count(ScopeHost, StateOpen); got != 1 {
-		t.Fatalf("host circuit opened %d times, want once (%+v)", got, ev.all)
-	}
-	mode.Store(1)
-	for range 5 {
-		if _, err := rt.RoundTrip(newCall(t, http.MethodGet, "https://api.test/rest/common/balance", "", testKey)); !errors.Is(err, ErrCircuitOpen) {
-			t.Fatalf("while open: %v", err)
-		}
-	}
-	clk.Advance(11 * time.Second)
-	mode.Store(2)
-	var fast atomic.Int32
-	for range n {
-		wg.Go(func() {
-			resp, err := rt.RoundTrip(newCall(t, http.MethodGet, "https://api.test/rest/common/balance", "", testKey))
-			if errors.Is(err, ErrCircuitOpen) {
-				fast.Add(1)
-				return
-			}
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			readAll(t, resp)
-		})
-	}
-	for watchdog := time.Now(); fast.Load() < n-1 && time.Since(watchdog) < 5*time.Second; {
-		time.Sleep(time.Millisecond)
-	}
-	close(probeGate)
-	wg.Wait()
-	if probes.Load() != 1 || fast.Load() != n-1 {
-		t.Errorf("%d probes, %d fail-fasts; want 1 and %d", probes.Load(), fast.Load(), n-1)
-	}
-	if ev.count(ScopeHost, StateClosed) != 1 {
-		t.Errorf("events %+v, want one close", ev.all)
-	}
 }
 
 // Answers of calls admitted before an account circuit opened do not move it:

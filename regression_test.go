@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -388,96 +389,102 @@ func TestIssue9RecipientsWinOverTopLevel11(t *testing.T) {
 	}
 }
 
-// j. A request body without GetBody that never yields: the call returns soon
-// after its context is canceled.
+// j. A request body without GetBody that never yields: the call returns as
+// soon as its context is canceled, with the context's error. In a synctest
+// bubble "as soon as" is exact: nothing but the cancel can end the wait.
 func TestIssue9StalledBodyCancellation(t *testing.T) {
-	base := issue9RT(func(r *http.Request) (*http.Response, error) {
-		return issue9Response(200, `{}`), nil
+	synctest.Test(t, func(t *testing.T) {
+		base := issue9RT(func(r *http.Request) (*http.Response, error) {
+			return issue9Response(200, `{}`), nil
+		})
+		rt := resilient.NewTransport(base, issue9Fast)
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		pr, pw := io.Pipe() // the writer never writes
+		defer pw.Close()    // releases the body's reader at the end
+		req, err := http.NewRequestWithContext(ctx, http.MethodPut, "https://api.test/rest/sms/create", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Body = pr
+		req.Header.Set("X-API-KEY", "test_k")
+		type result struct {
+			resp *http.Response
+			err  error
+		}
+		done := make(chan result, 1)
+		go func() {
+			resp, err := rt.RoundTrip(req)
+			done <- result{resp, err}
+		}()
+		synctest.Wait()
+		select {
+		case r := <-done:
+			t.Fatalf("returned before the cancel: %v, %v", statusOf(r.resp), r.err)
+		default:
+		}
+		cancel()
+		synctest.Wait()
+		select {
+		case r := <-done:
+			if r.resp != nil {
+				r.resp.Body.Close()
+			}
+			if r.resp != nil || !errors.Is(r.err, context.Canceled) {
+				t.Errorf("got %v, %v; want the context's error", statusOf(r.resp), r.err)
+			}
+		default:
+			t.Fatal("RoundTrip still blocked after its context was canceled: it hangs on the body")
+		}
 	})
-	rt := resilient.NewTransport(base, issue9Fast)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	pr, pw := io.Pipe() // the writer never writes
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, "https://api.test/rest/sms/create", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Body = pr
-	req.Header.Set("X-API-KEY", "test_k")
-	time.AfterFunc(50*time.Millisecond, cancel)
-	type result struct {
-		resp *http.Response
-		err  error
-	}
-	done := make(chan result, 1)
-	start := time.Now()
-	go func() {
-		resp, err := rt.RoundTrip(req)
-		done <- result{resp, err}
-	}()
-	select {
-	case r := <-done:
-		if elapsed := time.Since(start); elapsed > time.Second {
-			t.Errorf("returned after %v, want within 1s", elapsed)
-		}
-		if r.resp != nil {
-			r.resp.Body.Close()
-		}
-		if r.resp != nil || !errors.Is(r.err, context.Canceled) {
-			t.Errorf("got %v, %v; want the context's error", statusOf(r.resp), r.err)
-		}
-	case <-time.After(3 * time.Second):
-		t.Errorf("RoundTrip still blocked 3s after start (context canceled at 50ms): it hangs on the body")
-		pw.CloseWithError(errors.New("watchdog")) // release the goroutine
-		<-done
-	}
-	pw.Close()
 }
 
 // k. A referenced create answered 500 while the host circuit opens during
-// its back-off: the caller gets the 500 answer.
+// its back-off: the caller gets the 500 answer. The bubble's clock holds the
+// back-off still until the other call has opened the circuit.
 func TestIssue9CircuitOpeningDuringBackoffKeepsAnswer(t *testing.T) {
-	const answer = `{"error":5,"errorDescription":"unknown error"}`
-	var n atomic.Int32
-	base := issue9RT(func(r *http.Request) (*http.Response, error) {
-		n.Add(1)
-		return issue9Response(500, answer), nil
+	synctest.Test(t, func(t *testing.T) {
+		const answer = `{"error":5,"errorDescription":"unknown error"}`
+		var n atomic.Int32
+		base := issue9RT(func(r *http.Request) (*http.Response, error) {
+			n.Add(1)
+			return issue9Response(500, answer), nil
+		})
+		rt := resilient.NewTransport(base, resilient.WithHostCircuit(resilient.HostCircuit{MinRequests: 2}),
+			resilient.WithBackoff(resilient.Backoff{Initial: 200 * time.Millisecond, Jitter: -1}))
+		type result struct {
+			resp *http.Response
+			err  error
+		}
+		done := make(chan result, 1)
+		go func() {
+			req := issue9Req(t, http.MethodPut, "https://api.test/rest/sms/create", issue9SMSWithRef)
+			req.Header.Set("X-API-KEY", "test_a")
+			resp, err := rt.RoundTrip(req)
+			done <- result{resp, err}
+		}()
+		synctest.Wait() // the first call has its 500 and backs off
+		if n.Load() != 1 {
+			t.Fatalf("base saw %d requests before the back-off, want 1", n.Load())
+		}
+		// Another key's call fails too, and opens the host circuit.
+		req := issue9Req(t, http.MethodGet, "https://api.test/rest/common/balance", "")
+		req.Header.Set("X-API-KEY", "test_b")
+		if resp, err := rt.RoundTrip(req); err == nil {
+			issue9Read(t, resp)
+		}
+		r := <-done
+		if r.err != nil {
+			t.Fatalf("error %v, want the last (500) answer", r.err)
+		}
+		body := issue9Read(t, r.resp)
+		if r.resp.StatusCode != 500 || body != answer {
+			t.Errorf("answer %d %s, want the 500 untouched", r.resp.StatusCode, body)
+		}
+		if n.Load() != 2 {
+			t.Errorf("base saw %d requests, want 2", n.Load())
+		}
 	})
-	rt := resilient.NewTransport(base, resilient.WithHostCircuit(resilient.HostCircuit{MinRequests: 2}),
-		resilient.WithBackoff(resilient.Backoff{Initial: 200 * time.Millisecond, Jitter: -1}))
-	type result struct {
-		resp *http.Response
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		req := issue9Req(t, http.MethodPut, "https://api.test/rest/sms/create", issue9SMSWithRef)
-		req.Header.Set("X-API-KEY", "test_a")
-		resp, err := rt.RoundTrip(req)
-		done <- result{resp, err}
-	}()
-	deadline := time.Now().Add(2 * time.Second)
-	for n.Load() < 1 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(30 * time.Millisecond) // the first call has its 500 and backs off
-	// Another key's call fails too, and opens the host circuit.
-	req := issue9Req(t, http.MethodGet, "https://api.test/rest/common/balance", "")
-	req.Header.Set("X-API-KEY", "test_b")
-	if resp, err := rt.RoundTrip(req); err == nil {
-		issue9Read(t, resp)
-	}
-	r := <-done
-	if r.err != nil {
-		t.Fatalf("error %v, want the last (500) answer", r.err)
-	}
-	body := issue9Read(t, r.resp)
-	if r.resp.StatusCode != 500 || body != answer {
-		t.Errorf("answer %d %s, want the 500 untouched", r.resp.StatusCode, body)
-	}
-	if n.Load() != 2 {
-		t.Errorf("base saw %d requests, want 2", n.Load())
-	}
 }
 
 // l. Span status descriptions (and attributes, events) carry no server text.

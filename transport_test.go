@@ -130,12 +130,10 @@ func TestCancelDuringBackoff(t *testing.T) {
 		done <- err
 	}()
 	<-clk.waiting
-	start := time.Now()
+	// The fake clock's wait ends only on the context: that the call returns
+	// at all shows the cancel, and nothing else, ended its back-off.
 	cancel()
 	err := <-done
-	if elapsed := time.Since(start); elapsed > 50*time.Millisecond {
-		t.Errorf("returned %v after cancel, want within 50ms", elapsed)
-	}
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("error %v, want context.Canceled", err)
 	}
