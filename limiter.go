@@ -2,7 +2,6 @@ package resilient
 
 import (
 	"context"
-	"math"
 	"sync"
 	"time"
 
@@ -14,21 +13,13 @@ import (
 type limiter struct {
 	cfg InFlightLimit
 
-	mu        sync.Mutex
-	limit     float64
+	mu sync.Mutex
+	learner
 	why       string // why the limit has its value: a resilientconv.Limit... value
 	inflight  int    // messages admitted and not yet answered
-	gen       uint64 // bumped by every decrease
 	queue     []*waiter
-	lastCode  time.Time     // the last code 11
-	lastCut   time.Time     // the last decrease (or the limit's start)
-	hold      time.Duration // moving average of an accepted call's time in flight; 0 until one
-	accepted  float64       // messages accepted, decaying by e every littleSpan holds (see decay)
-	acceptAt  time.Time     // when accepted was last brought up to date
-	starting  bool          // no decrease yet: the limit doubles each round trip
-	ceiling   float64       // the limit the last decrease set
-	step      float64       // messages the limit grows by per round trip after the start
-	abandoned bool          // the limit ended: its calls go unlimited
+	lastCode  time.Time // the last code 11
+	abandoned bool      // the limit ended: its calls go unlimited
 }
 
 // waiter is a call waiting for room.
@@ -55,8 +46,7 @@ type limitView struct {
 }
 
 func newLimiter(cfg InFlightLimit, now time.Time) *limiter {
-	return &limiter{cfg: cfg, limit: float64(cfg.Initial), why: rc.LimitInitial, lastCode: now, lastCut: now,
-		starting: true, step: 1}
+	return &limiter{cfg: cfg, learner: newLearner(cfg, now), why: rc.LimitInitial, lastCode: now}
 }
 
 // fits reports whether weight more messages may go now. Called with mu held.
@@ -180,30 +170,11 @@ func (t ticket) release(throttled, accepted bool, now time.Time) (limitView, boo
 		// the server's.
 		l.lastCode = now
 		if t.gen == l.gen && l.hold > 0 && t.at.Sub(l.lastCut) >= l.hold {
-			l.cutLocked(now)
+			l.cut(now, l.inflight)
+			l.why = rc.LimitDecreased
 		}
 	case accepted:
-		if d := now.Sub(t.at); l.hold == 0 {
-			l.hold = max(d, 1)
-		} else {
-			l.hold += (d - l.hold) / 8
-		}
-		l.decay(now)
-		l.accepted += float64(t.weight)
-		if l.starting {
-			l.limit += float64(t.weight)
-		} else {
-			l.limit += l.step * float64(t.weight) / l.limit
-			switch {
-			case l.limit > l.ceiling*1.25+1: // well past the last refusal: the cap grew; find it again
-				l.step, l.starting = 1, true
-			case l.limit > l.ceiling+1:
-				l.step = 1
-			}
-		}
-		if l.cfg.Max > 0 {
-			l.limit = min(l.limit, float64(l.cfg.Max))
-		}
+		l.grow(t, now)
 		if int(l.limit) != before {
 			l.why = rc.LimitIncreased
 		}
@@ -212,55 +183,13 @@ func (t ticket) release(throttled, accepted bool, now time.Time) (limitView, boo
 	return limitView{limit: int(l.limit), why: l.why}, int(l.limit) != before
 }
 
-// cutLocked decreases the limit after a refusal to what the server holds of
-// the account's calls (the refused one was one too many): the calls in
-// flight, or fewer, as Little's law estimates from the messages accepted in
-// about the last round trip; by a tenth at most, as one round trip's count
-// is noisy, but for the first decrease, which keeps at least half of what
-// the last round of doubling reached. A decrease that lands where the last
-// one did finds the cap steady: the limit then probes above it more slowly
-// (half as fast each time, down to a quarter of a message per round trip),
-// as fast as before once it passes it, and doubles again each round trip
-// once it is a quarter past it: the cap grew.
-func (l *limiter) cutLocked(now time.Time) {
-	l.decay(now)
-	held := min(float64(l.inflight), l.accepted/littleSpan)
-	if l.starting {
-		l.limit = max(1, held, l.limit/2) // what the last round trip of doubling took
-	} else {
-		l.limit = max(1, held, l.limit*0.9) // a tenth at most: one round trip's count is noisy
-	}
-	if !l.starting && l.limit >= l.ceiling-1 && l.limit <= l.ceiling+1 {
-		l.step = max(l.step/2, 0.25)
-	} else {
-		l.step = 1
-	}
-	l.ceiling = l.limit
-	l.why, l.starting = rc.LimitDecreased, false
-	l.gen++
-	l.lastCut = now
-}
-
-// decay brings the decaying count of accepted messages up to now. Over
-// littleSpan round trips, divided by littleSpan, it is at a steady rate
-// about the messages the server holds (Little's law).
-func (l *limiter) decay(now time.Time) {
-	if l.hold > 0 && now.After(l.acceptAt) {
-		l.accepted *= math.Exp(-float64(now.Sub(l.acceptAt)) / float64(littleSpan*l.hold))
-	}
-	l.acceptAt = now
-}
-
-// littleSpan is how many round trips the count of accepted messages spans.
-const littleSpan = 1
-
 // poke tells the limit that a call of its account sent before the limit
 // began, of weight messages, has ended accepted, making room at the server.
 func (l *limiter) poke(weight int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.abandoned {
-		l.accepted += float64(weight)
+		l.credit(weight)
 		l.wakeLocked(false)
 	}
 }
