@@ -138,7 +138,10 @@ func (rs *ruleSet) classifyResponse(status int, body []byte, unread bool) (Outco
 	}
 	var a answer
 	if !unread {
-		a = parseAnswer(body)
+		var quick bool
+		if a.items, quick = quickItems(body); !quick {
+			a = parseAnswer(body)
+		}
 	}
 	var r Rule
 	code, desc := a.code, a.desc
@@ -148,9 +151,14 @@ func (rs *ruleSet) classifyResponse(status int, body []byte, unread bool) (Outco
 	switch {
 	case len(a.items) > 0:
 		o.Recipients = make([]Recipient, len(a.items))
+		var last wireCode
+		class := rs.forWire(last).Class
 		for i, it := range a.items {
+			if it.code != last {
+				last, class = it.code, rs.forWire(it.code).Class
+			}
 			o.Recipients[i] = Recipient{Code: it.code.code(), Description: it.desc,
-				Reference: it.reference, ID: it.id, Class: rs.forWire(it.code).Class}
+				Reference: it.reference, ID: it.id, Class: class}
 		}
 		r = rs.aggregate(&o)
 	case code.isError():

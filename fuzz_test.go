@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -118,6 +119,12 @@ var fuzzSeeds = []string{
 	`{"error":0,"errors":{"phones.0.reference_id":["taken"]}}`, " \n{\"error\":\t11 }", `{"error":-0}`, `{"error":0.0}`,
 	`{"error":"0","result":{"error":"0"},"x":{"error":0}}`, `{"error":1099511627776}`, `{"error":"0000000011"}`,
 	`{"error":11,"x":` + strings.Repeat("[", 400) + strings.Repeat("]", 400) + `}`, // deeper than fastjson parses
+	// Bulk answers the quick reader takes, and near misses it must leave to the full parse.
+	`{"task_id":"6","result":[{"error":0,"reference":"r1","id":"10"},{"error":"0","reference":null,"ID":"11"}]}`,
+	`{"result":[{"error":0,"reference":"a","reference":"b"}],"RESULT":[{"error":0,"id":"x"}]}`,
+	`{"result":[{"error":0,"id":12}]}`, `{"result":[{"error":0}],"result":{"error":8}}`, `{"result":[{"error":0},7]}`,
+	`{"result":[{"error":0}]} x`, `{"result":[{"error":00}]}`, `{"result":[{"error":0.0}]}`, `{"result":[{"id":"1"}]}`,
+	`{"result":[{"error":0,"x":{"y":[1,-2.5e+3,true,false,null,"z"]}}]}`, `{"result":[{"error":0,}]}`,
 }
 
 // FuzzClassifyBody holds the quick success check and the full parse to the
@@ -138,6 +145,9 @@ func FuzzClassifyBody(f *testing.F) {
 			t.Fatalf("quickSuccess(%q) but the oracle reads code %d, messages %v, recipients %v", body, code, messages, recipients)
 		}
 		a := parseAnswer(body)
+		if items, ok := quickItems(body); ok && !slices.Equal(items, a.items) {
+			t.Fatalf("quickItems(%q) = %+v; the full parse reads %+v", body, items, a.items)
+		}
 		got := a.code
 		if a.hasSingle {
 			got = a.single.code

@@ -1,0 +1,66 @@
+package resilient
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestQuickItems(t *testing.T) {
+	tests := []struct {
+		name, body string
+		quick      bool // the quick reader takes it
+	}{
+		{"usual bulk", `{"task_id":"6","result":[{"error":0,"errorDescription":"No errors","reference":"r1","id":"10","price":0.02},{"error":0,"reference":"r2","id":"11"}],"total_price":0.04}`, true},
+		{"codes as strings", `{"result":[{"error":"0","id":"1"}]}`, true},
+		{"keys in any case", `{"RESULT":[{"Error":0,"REFERENCE":"r","Id":"1"}]}`, true},
+		{"white space", " \n{ \"result\" : [ { \"error\" : 0 , \"id\" : \"1\" } ] }\r\n", true},
+		{"repeated keys: the last wins", `{"result":[{"error":0,"reference":"a","reference":"b"}]}`, true},
+		{"null and booleans read as empty", `{"result":[{"error":0,"reference":null,"id":true}]}`, true},
+		{"an element without a code", `{"result":[{"error":0},{"id":"2"}]}`, true},
+		{"nested values skipped", `{"result":[{"error":0,"x":{"y":[1,-2.5e+3,0.5E-1,true,false,null,"z",{}]}}],"y":[]}`, true},
+		{"a recipient refused", `{"result":[{"error":0},{"error":21,"errorDescription":"invalid phone"}]}`, false},
+		{"a malformed code", `{"result":[{"error":0.0}]}`, false},
+		{"leading zero", `{"result":[{"error":00}]}`, false},
+		{"numeric id", `{"result":[{"error":0,"id":12}]}`, false},
+		{"no element has a code", `{"result":[{"id":"1"}]}`, false},
+		{"empty result", `{"result":[]}`, false},
+		{"a later single result", `{"result":[{"error":0}],"result":{"error":8}}`, false},
+		{"a non-object element", `{"result":[{"error":0},7]}`, false},
+		{"trailing garbage", `{"result":[{"error":0}]} x`, false},
+		{"trailing comma", `{"result":[{"error":0},]}`, false},
+		{"unterminated", `{"result":[{"error":0}`, false},
+		{"escape", `{"result":[{"error":0,"reference":"a\"b"}]}`, false},
+		{"control character in a string", "{\"result\":[{\"error\":0,\"id\":\"a\tb\"}]}", false},
+		{"outside ASCII", `{"result":[{"error":0,"reference":"é"}]}`, false},
+		{"too deep", `{"result":[{"error":0,"x":` + strings.Repeat("[", 20) + strings.Repeat("]", 20) + `}]}`, false},
+		{"not an object", `[{"error":0}]`, false},
+		{"bad number", `{"result":[{"error":0,"x":-}]}`, false},
+		{"bad exponent", `{"result":[{"error":0,"x":1e}]}`, false},
+		{"bare word", `{"result":[{"error":0,"x":nul}]}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			items, ok := quickItems([]byte(tt.body))
+			if ok != tt.quick {
+				t.Fatalf("quickItems ok = %v, want %v", ok, tt.quick)
+			}
+			if !ok {
+				return
+			}
+			if full := parseAnswer([]byte(tt.body)).items; !slices.Equal(items, full) {
+				t.Fatalf("quickItems = %+v; the full parse reads %+v", items, full)
+			}
+		})
+	}
+}
+
+func TestQuickItemsBackTheOutcome(t *testing.T) {
+	rs := newRuleSet(Policy{}.withDefaults())
+	body := []byte(`{"result":[{"error":0,"reference":"r1","id":"10"},{"error":"0","reference":"r2","id":"11"}]}`)
+	out, _ := rs.classifyResponse(200, body, false)
+	want := []Recipient{{Reference: "r1", ID: "10"}, {Reference: "r2", ID: "11"}}
+	if out.Class != ClassSuccess || !slices.Equal(out.Recipients, want) {
+		t.Fatalf("outcome %v %+v, want success %+v", out.Class, out.Recipients, want)
+	}
+}
