@@ -8,8 +8,9 @@ const quickDepth = 16
 
 // quickItems reads the result array of a bulk create answer in which every
 // recipient was accepted, in one pass and without a general parser: the
-// usual bulk answer. It reports ok only for a body that is valid JSON, ASCII
-// without escapes or control characters, whose last "result" (in any case)
+// usual bulk answer. It reports ok only for a body that is valid JSON
+// without escapes or control characters and with ASCII keys (a key outside
+// ASCII may fold to a field's name), whose last "result" (in any case)
 // is an array of objects of which at least one holds an "error", each one 0
 // or "0", and whose references and ids are strings, null, booleans or
 // absent; the items it returns are then those parseAnswer returns, their
@@ -17,275 +18,299 @@ const quickDepth = 16
 // the recipients included, yields ok false and goes to the full parse. The
 // fuzz tests hold it to agreeing with parseAnswer.
 func quickItems(body []byte) (items []wireItem, ok bool) {
-	if bytes.IndexByte(body, '[') < 0 || bytes.IndexByte(body, '\\') >= 0 ||
-		!plainASCII(body) || !controlFree(body) {
+	if bytes.IndexByte(body, '[') < 0 || bytes.IndexByte(body, '\\') >= 0 || !controlFree(body) {
 		return nil, false
 	}
-	p := scanner{b: body}
-	p.ws()
-	if !p.is('{') {
+	b, ascii := body, plainASCII(body)
+	i := ws(b, 0)
+	if i >= len(b) || b[i] != '{' {
 		return nil, false
 	}
-	for first := true; ; first = false {
-		if p.ws(); first && p.is('}') {
-			break
-		}
-		key, ok := p.key()
-		if !ok {
+	for i = ws(b, i+1); i < len(b) && b[i] != '}'; {
+		var key []byte
+		if key, i = keyAt(b, i, ascii); i < 0 {
 			return nil, false
 		}
 		switch {
 		case !asciiIs(key, "result"):
-			ok = p.value(1)
-		case p.peek() == '[':
-			items, ok = p.items()
+			i = value(b, i, 1, ascii)
+		case b[i] == '[':
+			items, i = itemsAt(b, i, ascii)
 		default:
-			items, ok = nil, p.value(1)
+			items, i = nil, value(b, i, 1, ascii)
 		}
-		if !ok {
+		if i = ws(b, i); i < 0 || i >= len(b) {
 			return nil, false
 		}
-		if p.ws(); p.is('}') {
-			break
-		}
-		if !p.is(',') {
+		if b[i] == ',' {
+			if i = ws(b, i+1); i >= len(b) || b[i] != '"' {
+				return nil, false // a trailing comma
+			}
+		} else if b[i] != '}' {
 			return nil, false
 		}
 	}
-	if p.ws(); p.i != len(p.b) || items == nil {
+	if i >= len(b) || ws(b, i+1) != len(b) || items == nil {
 		return nil, false
 	}
 	return items, true
 }
 
-// scanner reads JSON that holds no escape, no control character and no
-// byte outside ASCII (quickItems has made sure), strictly to the grammar.
-type scanner struct {
-	b []byte
-	i int
-	s string // the body as a string, of which references and ids are slices
-}
+// The quick reader's steps take the body and the offset to read at, and
+// return the offset after what they read, or -1 when the body does not have
+// the form they read. The body holds no escape and no control character
+// (quickItems has made sure), and is read strictly to JSON's grammar.
 
-func (p *scanner) ws() {
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
+// ws skips white space; it passes -1 on.
+func ws(b []byte, i int) int {
+	for i >= 0 && i < len(b) {
+		switch b[i] {
 		case ' ', '\t', '\n', '\r':
-			p.i++
+			i++
 		default:
-			return
+			return i
 		}
 	}
+	return i
 }
 
-func (p *scanner) peek() byte {
-	if p.i < len(p.b) {
-		return p.b[p.i]
+// str reads the string at b[i], which holds its opening quote; it returns
+// the offset of its closing quote.
+func str(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		if b[j] == '"' {
+			return j
+		}
 	}
-	return 0
+	return -1
 }
 
-// is consumes c when it comes next.
-func (p *scanner) is(c byte) bool {
-	if p.peek() != c {
-		return false
+// keyAt reads an object key (which must be ASCII, for an encoding/json
+// match of a key outside it is not ASCII's; ascii reports that the whole
+// body is) and its colon, and returns the key and the offset of the value.
+func keyAt(b []byte, i int, ascii bool) ([]byte, int) {
+	if i >= len(b) || b[i] != '"' {
+		return nil, -1
 	}
-	p.i++
-	return true
-}
-
-// str reads a string and returns the offsets of its contents.
-func (p *scanner) str() (start, end int, ok bool) {
-	if !p.is('"') {
-		return 0, 0, false
+	end := str(b, i)
+	if end < 0 {
+		return nil, -1
 	}
-	n := bytes.IndexByte(p.b[p.i:], '"')
-	if n < 0 {
-		return 0, 0, false
+	key := b[i+1 : end]
+	if !ascii && !plainASCII(key) {
+		return nil, -1
 	}
-	start, end = p.i, p.i+n
-	p.i = end + 1
-	return start, end, true
-}
-
-// key reads an object key and its colon, and leaves p at the value.
-func (p *scanner) key() ([]byte, bool) {
-	s, e, ok := p.str()
-	if p.ws(); !ok || !p.is(':') {
-		return nil, false
+	if i = ws(b, end+1); i < 0 || i >= len(b) || b[i] != ':' {
+		return nil, -1
 	}
-	p.ws()
-	return p.b[s:e], true
+	if i = ws(b, i+1); i >= len(b) {
+		return nil, -1
+	}
+	return key, i
 }
 
 // value reads any value.
-func (p *scanner) value(depth int) bool {
-	if depth > quickDepth {
-		return false
+func value(b []byte, i, depth int, ascii bool) int {
+	if i < 0 || i >= len(b) || depth > quickDepth {
+		return -1
 	}
-	switch c := p.peek(); {
-	case c == '"':
-		_, _, ok := p.str()
-		return ok
-	case c == '{', c == '[':
-		return p.container(depth)
-	case c == 't':
-		return p.word("true")
-	case c == 'f':
-		return p.word("false")
-	case c == 'n':
-		return p.word("null")
+	switch c := b[i]; c {
+	case '"':
+		if i = str(b, i); i < 0 {
+			return -1
+		}
+		return i + 1
+	case '{', '[':
+		return container(b, i, depth, ascii)
+	case 't':
+		return word(b, i, "true")
+	case 'f':
+		return word(b, i, "false")
+	case 'n':
+		return word(b, i, "null")
 	}
-	return p.number()
+	return number(b, i)
 }
 
 // container reads an object or an array.
-func (p *scanner) container(depth int) bool {
-	object := p.peek() == '{'
+func container(b []byte, i, depth int, ascii bool) int {
 	closing := byte(']')
+	object := b[i] == '{'
 	if object {
 		closing = '}'
 	}
-	p.i++
-	for first := true; ; first = false {
-		if p.ws(); first && p.is(closing) {
-			return true
-		}
+	if i = ws(b, i+1); i < len(b) && b[i] == closing {
+		return i + 1
+	}
+	for i >= 0 && i < len(b) {
 		if object {
-			if _, ok := p.key(); !ok {
-				return false
+			if _, i = keyAt(b, i, ascii); i < 0 {
+				return -1
 			}
 		}
-		if !p.value(depth + 1) {
-			return false
+		if i = ws(b, value(b, i, depth+1, ascii)); i < 0 || i >= len(b) {
+			return -1
 		}
-		if p.ws(); p.is(closing) {
-			return true
-		}
-		if !p.is(',') {
-			return false
+		switch b[i] {
+		case closing:
+			return i + 1
+		case ',':
+			i = ws(b, i+1)
+		default:
+			return -1
 		}
 	}
+	return -1
 }
 
-func (p *scanner) word(w string) bool {
-	if !bytes.HasPrefix(p.b[p.i:], []byte(w)) {
-		return false
+func word(b []byte, i int, w string) int {
+	if !bytes.HasPrefix(b[i:], []byte(w)) {
+		return -1
 	}
-	p.i += len(w)
-	return true
+	return i + len(w)
 }
 
 // number reads a number as JSON writes it: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-func (p *scanner) number() bool {
-	p.is('-')
-	switch c := p.peek(); {
-	case c == '0':
-		p.i++
-	case c >= '1' && c <= '9':
-		p.digits()
+func number(b []byte, i int) int {
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i >= len(b):
+		return -1
+	case b[i] == '0':
+		i++
+	case b[i] >= '1' && b[i] <= '9':
+		i = digits(b, i)
 	default:
-		return false
+		return -1
 	}
-	if p.is('.') && !p.digits() {
-		return false
-	}
-	if p.is('e') || p.is('E') {
-		if !p.is('+') {
-			p.is('-')
+	if i < len(b) && b[i] == '.' {
+		if i = digits(b, i+1); i < 0 {
+			return -1
 		}
-		return p.digits()
 	}
-	return true
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		if i++; i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		return digits(b, i)
+	}
+	return i
 }
 
 // digits reads one digit or more.
-func (p *scanner) digits() bool {
-	start := p.i
-	for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
-		p.i++
+func digits(b []byte, i int) int {
+	start := i
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
 	}
-	return p.i > start
+	if i == start {
+		return -1
+	}
+	return i
 }
 
-// items reads a result array of accepted recipients.
-func (p *scanner) items() ([]wireItem, bool) {
-	if p.s == "" {
-		p.s = string(p.b)
-	}
-	items := make([]wireItem, 0, bytes.Count(p.b[p.i:], []byte{'{'}))
+// itemsAt reads a result array of accepted recipients. Their references
+// and ids are slices of one string of the body.
+func itemsAt(b []byte, i int, ascii bool) ([]wireItem, int) {
+	s := string(b)
+	items := make([]wireItem, 0, bytes.Count(b[i:], []byte{'{'}))
 	coded := false
-	p.i++
-	for first := true; ; first = false {
-		if p.ws(); first && p.is(']') {
-			break
-		}
-		it, hasCode, ok := p.item()
-		if !ok {
-			return nil, false
+	if i = ws(b, i+1); i < len(b) && b[i] == ']' {
+		return nil, -1 // no element: the full parse decides
+	}
+	for i >= 0 && i < len(b) {
+		var it wireItem
+		var hasCode bool
+		if it, hasCode, i = itemAt(b, s, i, ascii); i < 0 {
+			return nil, -1
 		}
 		items, coded = append(items, it), coded || hasCode
-		if p.ws(); p.is(']') {
-			break
+		if i = ws(b, i); i >= len(b) {
+			return nil, -1
 		}
-		if !p.is(',') {
-			return nil, false
+		switch b[i] {
+		case ']':
+			if !coded {
+				return nil, -1
+			}
+			return items, i + 1
+		case ',':
+			i = ws(b, i+1)
+		default:
+			return nil, -1
 		}
 	}
-	return items, coded && len(items) > 0
+	return nil, -1
 }
 
-// item reads one accepted recipient: an object whose error, if any, is 0.
-func (p *scanner) item() (it wireItem, hasCode, ok bool) {
-	if !p.is('{') {
-		return it, false, false
+// itemAt reads one accepted recipient: an object whose error, if any, is 0.
+func itemAt(b []byte, s string, i int, ascii bool) (it wireItem, hasCode bool, _ int) {
+	if b[i] != '{' {
+		return it, false, -1
 	}
-	for first := true; ; first = false {
-		if p.ws(); first && p.is('}') {
-			return it, hasCode, true
-		}
-		key, ok := p.key()
-		if !ok {
-			return it, false, false
+	if i = ws(b, i+1); i < len(b) && b[i] == '}' {
+		return it, false, i + 1
+	}
+	for i >= 0 && i < len(b) {
+		var key []byte
+		if key, i = keyAt(b, i, ascii); i < 0 {
+			return it, false, -1
 		}
 		switch {
 		case asciiIs(key, "error"):
-			hasCode, ok = true, p.zero()
+			hasCode, i = true, zero(b, i)
 			it.code = wireCode{set: true}
 		case asciiIs(key, "reference"):
-			it.reference, ok = p.text()
+			it.reference, i = textAt(b, s, i)
 		case asciiIs(key, "id"):
-			it.id, ok = p.text()
+			it.id, i = textAt(b, s, i)
 		default:
-			ok = p.value(2)
+			i = value(b, i, 2, ascii)
 		}
-		if !ok {
-			return it, false, false
+		if i = ws(b, i); i < 0 || i >= len(b) {
+			return it, false, -1
 		}
-		if p.ws(); p.is('}') {
-			return it, hasCode, true
-		}
-		if !p.is(',') {
-			return it, false, false
+		switch b[i] {
+		case '}':
+			return it, hasCode, i + 1
+		case ',':
+			i = ws(b, i+1)
+		default:
+			return it, false, -1
 		}
 	}
+	return it, false, -1
 }
 
 // zero reads a code of 0, written 0 or "0"; any other code is not for the
 // quick reader.
-func (p *scanner) zero() bool {
-	if p.word(`"0"`) {
-		return true
+func zero(b []byte, i int) int {
+	if j := word(b, i, `"0"`); j > 0 {
+		return j
 	}
-	return p.is('0') && !isNumberByte(p.peek())
+	if b[i] != '0' || i+1 < len(b) && isNumberByte(b[i+1]) {
+		return -1
+	}
+	return i + 1
 }
 
-// text reads a reference or an id as text(v) would: a string as it is, null
-// or a boolean as "". A number (which text formats) or a container is not
-// for the quick reader.
-func (p *scanner) text() (string, bool) {
-	if p.peek() == '"' {
-		s, e, ok := p.str()
-		return p.s[s:e], ok
+// textAt reads a reference or an id as text(v) would: a string as it is,
+// null or a boolean as "". A number (which text formats) or a container is
+// not for the quick reader.
+func textAt(b []byte, s string, i int) (string, int) {
+	if b[i] == '"' {
+		end := str(b, i)
+		if end < 0 {
+			return "", -1
+		}
+		return s[i+1 : end], end + 1
 	}
-	return "", p.word("null") || p.word("true") || p.word("false")
+	for _, w := range [...]string{"null", "true", "false"} {
+		if j := word(b, i, w); j > 0 {
+			return "", j
+		}
+	}
+	return "", -1
 }
