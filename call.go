@@ -32,7 +32,7 @@ type call struct {
 	retry    retryDelays
 
 	attempts int
-	slots    attemptSlots // the first attempt's request copy, body and result
+	slots    attemptSlots // the first attempt's response body and result
 	last     *result      // the answer before the current wait, while it is kept
 	ticket   ticket       // what the current attempt holds of its account's in-flight limit
 	// refusedFor is, after a code 11 while the account's limit has calls in

@@ -30,21 +30,22 @@ func (r *result) dropConnection() {
 	}
 }
 
-// attemptSlots hold the first attempt's request copy, response body and
-// result, allocated with the call: most calls make one attempt.
+// attemptSlots hold the first attempt's response body and result,
+// allocated with the call: most calls make one attempt. The request copy
+// that a replayed body needs is allocated when it is: most first attempts
+// send the caller's request itself.
 type attemptSlots struct {
-	req  http.Request
 	body responseBody
 	res  result
 }
 
 // take returns the slots of attempt n: the call's own for the first, fresh
 // ones after.
-func (s *attemptSlots) take(n int) (*http.Request, *responseBody, *result) {
+func (s *attemptSlots) take(n int) (*responseBody, *result) {
 	if n == 1 {
-		return &s.req, &s.body, &s.res
+		return &s.body, &s.res
 	}
-	return new(http.Request), new(responseBody), new(result)
+	return new(responseBody), new(result)
 }
 
 // sentAttempt is what the telemetry needs to end an attempt's span.
@@ -57,14 +58,14 @@ type sentAttempt struct {
 // send makes the call's current attempt with the body rc: a copy of the
 // request carrying it, traced, through the base transport, classified.
 func (c *call) send(rc io.ReadCloser) *result {
-	cp, rb, res := c.slots.take(c.attempts)
+	rb, res := c.slots.take(c.attempts)
 	r := c.req
 	if !c.body.direct(c.attempts) {
 		// A copy of the request carries the replayed body. The body stays
 		// one net/http knows to be in memory, so that headers and body go
 		// out in one write.
-		*cp = *c.req
-		r = cp
+		r = new(http.Request)
+		*r = *c.req
 		r.Body = rc
 		if c.body.buffered {
 			r.GetBody = c.body.getBody
