@@ -9,10 +9,14 @@ import "time"
 func (c *call) admit() (gate, *CircuitOpenError) {
 	cs := c.t.circuits
 	var a account
+	var s *acctState
 	if cs.tracking() {
-		a = c.account()
+		a, s = c.account(), c.state()
+		c.found = acctLookup{acct: a, s: s, done: true} // for the attempt's limit
+	} else {
+		c.found = acctLookup{}
 	}
-	g, e, acct, host, now := cs.admit(a, c.host, c.t.clock)
+	g, e, acct, host, now := cs.admit(a, s, c.host, c.t.clock)
 	c.report(acct, ScopeAccount, now, false)
 	c.report(host, ScopeHost, now, false)
 	if e != nil {
@@ -42,7 +46,7 @@ func (c *call) probe(g gate) (gate, *CircuitOpenError) {
 	c.t.tel.probed(c.tel, &r.out)
 	pg := g.takeProbe() // only the account circuit hears of the probe
 	now := c.t.clock.Now()
-	acct, _ := c.t.circuits.record(&pg, c.acct, &r.out, r.rule, now)
+	_, acct, _ := c.t.circuits.record(&pg, c.acct, &r.out, r.rule, now)
 	c.report(acct, ScopeAccount, now, true)
 	if acct.to == StateOpen {
 		g.release()

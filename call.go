@@ -24,6 +24,10 @@ type call struct {
 
 	acct      account
 	acctKnown bool
+	// found is the account's state as the latest step found it, for the
+	// next step to use once: openCircuit's for the first admission, the
+	// admission's for the first attempt's in-flight limit.
+	found acctLookup
 
 	body     bodySource
 	prepared bool
@@ -48,11 +52,23 @@ type final struct {
 	failFast *CircuitOpenError
 }
 
-// startCall starts a call of req: its span, when it is traced.
-func startCall(t *Transport, req *http.Request) *call {
-	c := &call{t: t, req: req, ctx: req.Context()}
+// startCall starts a call of req, with what openCircuit found of its
+// account: its span, when it is traced.
+func startCall(t *Transport, req *http.Request, pre acctLookup) *call {
+	c := &call{t: t, req: req, ctx: req.Context(), found: pre}
+	c.acct, c.acctKnown = pre.acct, pre.done
 	c.tel = t.tel.startCall(req)
 	return c
+}
+
+// state returns the account's state: the one the previous step found, once,
+// or a fresh lookup.
+func (c *call) state() *acctState {
+	if f := c.found; f.done {
+		c.found = acctLookup{}
+		return f.s
+	}
+	return c.t.circuits.account(c.account(), false)
 }
 
 // run is the call's flow.
@@ -133,10 +149,10 @@ func (c *call) record(r *result) {
 		c.account()
 	}
 	now := c.t.clock.Now()
-	acct, host := cs.record(&c.g, c.acct, &r.out, r.rule, now)
+	s, acct, host := cs.record(&c.g, c.acct, &r.out, r.rule, now)
 	c.report(acct, ScopeAccount, now, true)
 	c.report(host, ScopeHost, now, true)
-	c.settle(c.ticket, r, now)
+	c.settle(c.ticket, s, r, now)
 	c.ticket = ticket{}
 }
 

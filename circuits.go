@@ -15,9 +15,8 @@ type gate struct {
 // error of the first open circuit (having released the other), the changes
 // admission caused, and the time it read, the zero time when every circuit
 // was closed and it needed none.
-func (cs *circuits) admit(a account, h *hostState, cl clock) (g gate, e *CircuitOpenError, acct, host change, now time.Time) {
+func (cs *circuits) admit(a account, s *acctState, h *hostState, cl clock) (g gate, e *CircuitOpenError, acct, host change, now time.Time) {
 	g.host = h
-	s := cs.account(a, false)
 	hostClosed := h == nil || cs.cfg.host.Disabled || h.circuit.st.Load() == nil
 	if s == nil && hostClosed {
 		return g, nil, acct, host, now
@@ -45,10 +44,10 @@ func (cs *circuits) admit(a account, h *hostState, cl clock) (g gate, e *Circuit
 // (code 11 and a plain 429, throttling refusals from a healthy server, are
 // neutral); the
 // caller's cancellations and requests that never left are neutral to both.
-func (cs *circuits) record(g *gate, a account, out *Outcome, rule Rule, now time.Time) (acct, host change) {
+func (cs *circuits) record(g *gate, a account, out *Outcome, rule Rule, now time.Time) (s *acctState, acct, host change) {
 	neutral := out.Canceled || out.Local
 	failed := out.Class == ClassAccount && !neutral
-	s := cs.account(a, failed)
+	s = cs.account(a, failed)
 	switch {
 	case s == nil || neutral || out.Class == ClassTransient || g.token && !failed:
 		release(&g.ap)
@@ -71,7 +70,7 @@ func (cs *circuits) record(g *gate, a account, out *Outcome, rule Rule, now time
 	if h := g.host; h != nil && !cs.cfg.host.Disabled {
 		host = cs.recordHost(g, out, now, neutral || throttle(out, rule))
 	}
-	return acct, host
+	return s, acct, host
 }
 
 // recordHost counts an attempt in its host's window and trips, re-opens or

@@ -142,21 +142,30 @@ type CircuitEvent struct {
 // openCircuit returns the fail-fast error of a call whose account circuit is
 // open, found before the call is made, when the call records no telemetry:
 // a fail-fast then costs a lookup. Logins, whose account is in their body,
-// and every other case take the call's own path.
-func (t *Transport) openCircuit(req *http.Request) *CircuitOpenError {
+// and every other case take the call's own path. It returns the account and
+// its state as it found them, for the call to go on with.
+func (t *Transport) openCircuit(req *http.Request) (*CircuitOpenError, acctLookup) {
 	cs := t.circuits
 	if !cs.tracking() || isLogin(req.URL.Path) || t.tel.records(req.Context()) {
-		return nil
+		return nil, acctLookup{}
 	}
-	s := cs.account(t.ids.of(req, nil), false)
+	a := t.ids.of(req, nil)
+	s := cs.account(a, false)
 	if s == nil {
-		return nil
+		return nil, acctLookup{acct: a, done: true}
 	}
-	o := s.circuit.st.Load()
-	if o == nil || !t.clock.Now().Before(o.until) {
-		return nil
+	if o := s.circuit.st.Load(); o != nil && t.clock.Now().Before(o.until) {
+		return o.err, acctLookup{}
 	}
-	return o.err
+	return nil, acctLookup{acct: a, s: s, done: true}
+}
+
+// acctLookup is an account and its state (nil when it has none) as a step of a
+// call found them, handed to the next step so that it need not look again.
+type acctLookup struct {
+	acct account
+	s    *acctState
+	done bool // the lookup was made
 }
 
 // failedFast ends a call that openCircuit stopped.

@@ -84,7 +84,7 @@ func (c *call) limiter() *limiter {
 		return nil
 	}
 	a := c.account()
-	s := cs.account(a, false)
+	s := c.state()
 	if s == nil {
 		return nil
 	}
@@ -118,8 +118,9 @@ func (c *call) take() (ticket, error) {
 }
 
 // settle gives back what the attempt held of the limit, with its outcome,
-// and starts the account's limit on its first code 11.
-func (c *call) settle(t ticket, r *result, now time.Time) {
+// and starts the account's limit on its first code 11. s is the account's
+// state as the attempt's record found it.
+func (c *call) settle(t ticket, s *acctState, r *result, now time.Time) {
 	thr := throttle(&r.out, r.rule)
 	if t.l != nil {
 		if view, changed := t.release(thr, r.out.Class == ClassSuccess, now); changed {
@@ -131,7 +132,7 @@ func (c *call) settle(t ticket, r *result, now time.Time) {
 		return
 	}
 	if !thr { // a call sent before its account's limit began
-		if s := c.t.circuits.account(c.account(), false); s != nil {
+		if s != nil {
 			if l := s.limit.Load(); l != nil && r.out.Class == ClassSuccess {
 				l.poke(c.weight())
 			}

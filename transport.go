@@ -103,10 +103,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		err := errors.New("resilient: request without URL or Header")
 		return nil, &Error{Reason: resilientconv.ReasonLocal, Outcome: Outcome{Class: ClassPermanent, Local: true, Err: err}, Err: err}
 	}
-	if e := t.openCircuit(req); e != nil {
+	e, pre := t.openCircuit(req)
+	if e != nil {
 		return t.failedFast(req, e)
 	}
-	c := startCall(t, req)
+	c := startCall(t, req, pre)
 	f, resp, err := c.run()
 	t.tel.endCall(c.tel, f, err)
 	return resp, err
