@@ -22,193 +22,38 @@ func quickItems(body []byte) (items []wireItem, ok bool) {
 		return nil, false
 	}
 	b, ascii := body, plainASCII(body)
-	i := ws(b, 0)
+	i := skipWS(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return nil, false
 	}
-	for i = ws(b, i+1); i < len(b) && b[i] != '}'; {
+	for i = skipWS(b, i+1); i < len(b) && b[i] != '}'; {
 		var key []byte
 		if key, i = keyAt(b, i, ascii); i < 0 {
 			return nil, false
 		}
 		switch {
 		case !asciiIs(key, "result"):
-			i = value(b, i, 1, ascii)
+			i = skipValue(b, i, 1, ascii)
 		case b[i] == '[':
 			items, i = itemsAt(b, i, ascii)
 		default:
-			items, i = nil, value(b, i, 1, ascii)
+			items, i = nil, skipValue(b, i, 1, ascii)
 		}
-		if i = ws(b, i); i < 0 || i >= len(b) {
+		if i = skipWS(b, i); i < 0 || i >= len(b) {
 			return nil, false
 		}
 		if b[i] == ',' {
-			if i = ws(b, i+1); i >= len(b) || b[i] != '"' {
+			if i = skipWS(b, i+1); i >= len(b) || b[i] != '"' {
 				return nil, false // a trailing comma
 			}
 		} else if b[i] != '}' {
 			return nil, false
 		}
 	}
-	if i >= len(b) || ws(b, i+1) != len(b) || items == nil {
+	if i >= len(b) || skipWS(b, i+1) != len(b) || items == nil {
 		return nil, false
 	}
 	return items, true
-}
-
-// The quick reader's steps take the body and the offset to read at, and
-// return the offset after what they read, or -1 when the body does not have
-// the form they read. The body holds no escape and no control character
-// (quickItems has made sure), and is read strictly to JSON's grammar.
-
-// ws skips white space; it passes -1 on.
-func ws(b []byte, i int) int {
-	for i >= 0 && i < len(b) {
-		switch b[i] {
-		case ' ', '\t', '\n', '\r':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
-}
-
-// str reads the string at b[i], which holds its opening quote; it returns
-// the offset of its closing quote.
-func str(b []byte, i int) int {
-	for j := i + 1; j < len(b); j++ {
-		if b[j] == '"' {
-			return j
-		}
-	}
-	return -1
-}
-
-// keyAt reads an object key (which must be ASCII, for an encoding/json
-// match of a key outside it is not ASCII's; ascii reports that the whole
-// body is) and its colon, and returns the key and the offset of the value.
-func keyAt(b []byte, i int, ascii bool) ([]byte, int) {
-	if i >= len(b) || b[i] != '"' {
-		return nil, -1
-	}
-	end := str(b, i)
-	if end < 0 {
-		return nil, -1
-	}
-	key := b[i+1 : end]
-	if !ascii && !plainASCII(key) {
-		return nil, -1
-	}
-	if i = ws(b, end+1); i < 0 || i >= len(b) || b[i] != ':' {
-		return nil, -1
-	}
-	if i = ws(b, i+1); i >= len(b) {
-		return nil, -1
-	}
-	return key, i
-}
-
-// value reads any value.
-func value(b []byte, i, depth int, ascii bool) int {
-	if i < 0 || i >= len(b) || depth > quickDepth {
-		return -1
-	}
-	switch c := b[i]; c {
-	case '"':
-		if i = str(b, i); i < 0 {
-			return -1
-		}
-		return i + 1
-	case '{', '[':
-		return container(b, i, depth, ascii)
-	case 't':
-		return word(b, i, "true")
-	case 'f':
-		return word(b, i, "false")
-	case 'n':
-		return word(b, i, "null")
-	}
-	return number(b, i)
-}
-
-// container reads an object or an array.
-func container(b []byte, i, depth int, ascii bool) int {
-	closing := byte(']')
-	object := b[i] == '{'
-	if object {
-		closing = '}'
-	}
-	if i = ws(b, i+1); i < len(b) && b[i] == closing {
-		return i + 1
-	}
-	for i >= 0 && i < len(b) {
-		if object {
-			if _, i = keyAt(b, i, ascii); i < 0 {
-				return -1
-			}
-		}
-		if i = ws(b, value(b, i, depth+1, ascii)); i < 0 || i >= len(b) {
-			return -1
-		}
-		switch b[i] {
-		case closing:
-			return i + 1
-		case ',':
-			i = ws(b, i+1)
-		default:
-			return -1
-		}
-	}
-	return -1
-}
-
-func word(b []byte, i int, w string) int {
-	if !bytes.HasPrefix(b[i:], []byte(w)) {
-		return -1
-	}
-	return i + len(w)
-}
-
-// number reads a number as JSON writes it: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-func number(b []byte, i int) int {
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	switch {
-	case i >= len(b):
-		return -1
-	case b[i] == '0':
-		i++
-	case b[i] >= '1' && b[i] <= '9':
-		i = digits(b, i)
-	default:
-		return -1
-	}
-	if i < len(b) && b[i] == '.' {
-		if i = digits(b, i+1); i < 0 {
-			return -1
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		if i++; i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		return digits(b, i)
-	}
-	return i
-}
-
-// digits reads one digit or more.
-func digits(b []byte, i int) int {
-	start := i
-	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-		i++
-	}
-	if i == start {
-		return -1
-	}
-	return i
 }
 
 // itemsAt reads a result array of accepted recipients. Their references
@@ -217,7 +62,7 @@ func itemsAt(b []byte, i int, ascii bool) ([]wireItem, int) {
 	s := string(b)
 	items := make([]wireItem, 0, bytes.Count(b[i:], []byte{'{'}))
 	coded := false
-	if i = ws(b, i+1); i < len(b) && b[i] == ']' {
+	if i = skipWS(b, i+1); i < len(b) && b[i] == ']' {
 		return nil, -1 // no element: the full parse decides
 	}
 	for i >= 0 && i < len(b) {
@@ -227,7 +72,7 @@ func itemsAt(b []byte, i int, ascii bool) ([]wireItem, int) {
 			return nil, -1
 		}
 		items, coded = append(items, it), coded || hasCode
-		if i = ws(b, i); i >= len(b) {
+		if i = skipWS(b, i); i >= len(b) {
 			return nil, -1
 		}
 		switch b[i] {
@@ -237,7 +82,7 @@ func itemsAt(b []byte, i int, ascii bool) ([]wireItem, int) {
 			}
 			return items, i + 1
 		case ',':
-			i = ws(b, i+1)
+			i = skipWS(b, i+1)
 		default:
 			return nil, -1
 		}
@@ -250,7 +95,7 @@ func itemAt(b []byte, s string, i int, ascii bool) (it wireItem, hasCode bool, _
 	if b[i] != '{' {
 		return it, false, -1
 	}
-	if i = ws(b, i+1); i < len(b) && b[i] == '}' {
+	if i = skipWS(b, i+1); i < len(b) && b[i] == '}' {
 		return it, false, i + 1
 	}
 	for i >= 0 && i < len(b) {
@@ -267,16 +112,16 @@ func itemAt(b []byte, s string, i int, ascii bool) (it wireItem, hasCode bool, _
 		case asciiIs(key, "id"):
 			it.id, i = textAt(b, s, i)
 		default:
-			i = value(b, i, 2, ascii)
+			i = skipValue(b, i, 2, ascii)
 		}
-		if i = ws(b, i); i < 0 || i >= len(b) {
+		if i = skipWS(b, i); i < 0 || i >= len(b) {
 			return it, false, -1
 		}
 		switch b[i] {
 		case '}':
 			return it, hasCode, i + 1
 		case ',':
-			i = ws(b, i+1)
+			i = skipWS(b, i+1)
 		default:
 			return it, false, -1
 		}
@@ -287,7 +132,7 @@ func itemAt(b []byte, s string, i int, ascii bool) (it wireItem, hasCode bool, _
 // zero reads a code of 0, written 0 or "0"; any other code is not for the
 // quick reader.
 func zero(b []byte, i int) int {
-	if j := word(b, i, `"0"`); j > 0 {
+	if j := skipWord(b, i, `"0"`); j > 0 {
 		return j
 	}
 	if b[i] != '0' || i+1 < len(b) && isNumberByte(b[i+1]) {
@@ -301,14 +146,14 @@ func zero(b []byte, i int) int {
 // not for the quick reader.
 func textAt(b []byte, s string, i int) (string, int) {
 	if b[i] == '"' {
-		end := str(b, i)
+		end := stringEnd(b, i)
 		if end < 0 {
 			return "", -1
 		}
 		return s[i+1 : end], end + 1
 	}
 	for _, w := range [...]string{"null", "true", "false"} {
-		if j := word(b, i, w); j > 0 {
+		if j := skipWord(b, i, w); j > 0 {
 			return "", j
 		}
 	}
