@@ -57,6 +57,7 @@ func main() {
 		messages  = flag.Int("messages", 20000, "throttle: creates")
 		senders   = flag.Int("senders", 64, "throttle: goroutines")
 		capacity  = flag.Int("cap", 20, "throttle: the server's cap on messages in flight")
+		reps      = flag.Int("reps", 3, "throttle: repetitions of the whole scenario, the oracle's run included; the targets take the median share")
 		process   = flag.Duration("processing", 10*time.Millisecond, "adaptive-limit scenarios: the server's processing time per create")
 	)
 	flag.Parse()
@@ -96,7 +97,7 @@ func main() {
 		if rep.capped == nil {
 			rep.capped = map[string][]scenario.CapRun{}
 		}
-		runCapped(&rep, *only, *process, *messages, *senders, *capacity)
+		runCapped(&rep, *only, *process, *messages, *senders, *capacity, *reps)
 		if err := rep.save(*saved); err != nil {
 			fail(err)
 		}
@@ -116,7 +117,7 @@ func main() {
 			rep.outage = append(rep.outage, scenario.Outage(c, *calls, *workers))
 		}
 		rep.capped = map[string][]scenario.CapRun{}
-		runCapped(&rep, *only, *process, *messages, *senders, *capacity)
+		runCapped(&rep, *only, *process, *messages, *senders, *capacity, *reps)
 	}
 	if *saved == "" && *saveTo != "" {
 		if err := rep.save(*saveTo); err != nil {
@@ -157,8 +158,12 @@ func main() {
 }
 
 // runCapped runs the adaptive-limit scenarios named in only (all when it
-// is empty) into rep, replacing their earlier runs.
-func runCapped(rep *report, only string, process time.Duration, messages, senders, capacity int) {
+// is empty) into rep, replacing their earlier runs. The throttle scenario
+// runs reps times, each repetition with its own oracle run; the repetitions
+// are kept under "throttle", "throttle#2" and so on, the first being the
+// one whose adaptive share is the median (its table and pictures stand for
+// the scenario).
+func runCapped(rep *report, only string, process time.Duration, messages, senders, capacity, reps int) {
 	for _, sc := range scenario.Scenarios {
 		if only != "" && !slices.Contains(strings.Split(only, ","), sc.Name) {
 			continue
@@ -167,13 +172,52 @@ func runCapped(rep *report, only string, process time.Duration, messages, sender
 		if sc.Name == "throttle" {
 			sc.Load.Messages, sc.Load.Senders, sc.Load.Cap = messages, senders, capacity
 		}
-		var runs []scenario.CapRun
-		for _, c := range sc.Clients {
-			log("%s: %s", sc.Name, c.Name)
-			runs = append(runs, scenario.RunCapped(c, sc.Load))
+		n := 1
+		if sc.Name == "throttle" {
+			n = max(reps, 1)
 		}
-		rep.capped[sc.Name] = runs
+		var all [][]scenario.CapRun
+		for i := range n {
+			var runs []scenario.CapRun
+			for _, c := range sc.Clients {
+				log("%s (%d/%d): %s", sc.Name, i+1, n, c.Name)
+				runs = append(runs, scenario.RunCapped(c, sc.Load))
+			}
+			all = append(all, runs)
+		}
+		slices.SortStableFunc(all, func(a, b []scenario.CapRun) int {
+			return cmpShare(adaptiveShare(a), adaptiveShare(b))
+		})
+		mid := all[len(all)/2]
+		all = append([][]scenario.CapRun{mid}, slices.Delete(all, len(all)/2, len(all)/2+1)...)
+		for k := range rep.capped { // earlier repetitions of the scenario
+			if strings.HasPrefix(k, sc.Name+"#") {
+				delete(rep.capped, k)
+			}
+		}
+		for i, runs := range all {
+			key := sc.Name
+			if i > 0 {
+				key = fmt.Sprintf("%s#%d", sc.Name, i+1)
+			}
+			rep.capped[key] = runs
+		}
 	}
+}
+
+func adaptiveShare(runs []scenario.CapRun) float64 {
+	x, _ := find(runs, scenario.Adaptive.Name)
+	return share(runs, x)
+}
+
+func cmpShare(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 func log(format string, args ...any) {

@@ -2,8 +2,12 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/resilient-sms/resilient/bench/scenario"
 )
 
 func TestParseLine(t *testing.T) {
@@ -63,5 +67,33 @@ func TestSaveAndLoad(t *testing.T) {
 	}
 	if b.rev != "abc" || b.benchtime != "200ms" || b.machine.CPU != "cpu" || b.writes["bare"] != 1 {
 		t.Fatalf("loaded %+v", b)
+	}
+}
+
+func TestMedianRunOfRepetitions(t *testing.T) {
+	rep := func(oracle, adaptive, lost int) []scenario.CapRun {
+		return []scenario.CapRun{
+			{Client: scenario.Oracle.Name, Accepted: oracle, Elapsed: time.Second},
+			{Client: scenario.Adaptive.Name, Accepted: adaptive, Elapsed: time.Second, Lost: lost},
+		}
+	}
+	tests := []struct {
+		name      string
+		reps      [][]scenario.CapRun
+		share     float64
+		clean, ok bool
+	}{
+		{"one repetition", [][]scenario.CapRun{rep(100, 97, 0)}, 0.97, true, true},
+		{"the median of three", [][]scenario.CapRun{rep(100, 99, 0), rep(200, 190, 0), rep(100, 94, 0)}, 0.95, true, true},
+		{"a loss in any repetition", [][]scenario.CapRun{rep(100, 99, 0), rep(100, 98, 1), rep(100, 97, 0)}, 0.98, false, true},
+		{"no such client", [][]scenario.CapRun{rep(100, 99, 0)[:1]}, 0, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, s, _, clean, ok := medianRun(tt.reps, scenario.Adaptive.Name)
+			if ok != tt.ok || clean != tt.clean || math.Abs(s-tt.share) > 1e-9 {
+				t.Errorf("share %v clean %v ok %v, want %v %v %v", s, clean, ok, tt.share, tt.clean, tt.ok)
+			}
+		})
 	}
 }
