@@ -3,7 +3,7 @@
 # also prints: the machine, the Go version and the date, the targets met or
 # missed, and every figure as a ratio measured in the same run.
 #
-#   scripts/bench.sh                  # about 14 minutes on 2 cores
+#   scripts/bench.sh                  # about 11 minutes on 2 cores
 #   ROUNDS=3 GROWTH_ROUNDS=1 BENCHTIME=100ms scripts/bench.sh   # a quicker, noisier pass
 #
 # Steps: build the benchmark binary once; run the happy-path, overhead,
