@@ -145,6 +145,7 @@ func (c *call) prepare() error {
 // record tells the circuits how the attempt went and reports what changed.
 func (c *call) record(r *result) {
 	cs := c.t.circuits
+	c.found = acctLookup{} // what the attempt's answer changed is looked up afresh
 	if !c.acctKnown && (cs.tracking() || r.out.Class == ClassAccount) {
 		c.account()
 	}
