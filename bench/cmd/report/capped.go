@@ -1,11 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,7 +68,7 @@ func medianRun(reps [][]scenario.CapRun, client string) (x scenario.CapRun, s fl
 	for _, p := range ps {
 		all = append(all, pct(p.s))
 	}
-	sort.SliceStable(ps, func(i, j int) bool { return ps[i].s < ps[j].s })
+	slices.SortStableFunc(ps, func(a, b point) int { return cmp.Compare(a.s, b.s) })
 	m := ps[len(ps)/2]
 	if len(ps) > 1 {
 		shares = fmt.Sprintf(" (median of %d repetitions: %s)", len(ps), strings.Join(all, ", "))

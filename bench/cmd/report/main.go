@@ -23,6 +23,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"flag"
 	"fmt"
 	"os"
@@ -186,7 +187,7 @@ func runCapped(rep *report, only string, process time.Duration, messages, sender
 			all = append(all, runs)
 		}
 		slices.SortStableFunc(all, func(a, b []scenario.CapRun) int {
-			return cmpShare(adaptiveShare(a), adaptiveShare(b))
+			return cmp.Compare(adaptiveShare(a), adaptiveShare(b))
 		})
 		mid := all[len(all)/2]
 		all = append([][]scenario.CapRun{mid}, slices.Delete(all, len(all)/2, len(all)/2+1)...)
@@ -208,16 +209,6 @@ func runCapped(rep *report, only string, process time.Duration, messages, sender
 func adaptiveShare(runs []scenario.CapRun) float64 {
 	x, _ := find(runs, scenario.Adaptive.Name)
 	return share(runs, x)
-}
-
-func cmpShare(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func log(format string, args ...any) {
