@@ -41,7 +41,7 @@ func (c *call) probe(g gate) (gate, *CircuitOpenError) {
 		return g, nil // the call is the probe
 	}
 	r := new(result)
-	c.t.exchange(c.ctx, preq.WithContext(c.ctx), new(responseBody), r)
+	c.t.exchange(c.ctx, preq.WithContext(c.ctx), r)
 	discard(r.resp)
 	c.t.tel.probed(c.tel, &r.out)
 	pg := g.takeProbe() // only the account circuit hears of the probe

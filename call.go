@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/resilient-sms/resilient/resilientconv"
@@ -36,9 +37,9 @@ type call struct {
 	retry    retryDelays
 
 	attempts int
-	slots    attemptSlots // the first attempt's response body and result
-	last     *result      // the answer before the current wait, while it is kept
-	ticket   ticket       // what the current attempt holds of its account's in-flight limit
+	first    result  // the first attempt's
+	last     *result // the answer before the current wait, while it is kept
+	ticket   ticket  // what the current attempt holds of its account's in-flight limit
 	// refusedFor is, after a code 11 while the account's limit has calls in
 	// flight, how long the retry waits in the queue for one to end.
 	refusedFor time.Duration
@@ -52,13 +53,27 @@ type final struct {
 	failFast *CircuitOpenError
 }
 
+// calls recycles the state of ended calls. Nothing outlives a call's
+// RoundTrip that points into its state: the response body the caller keeps
+// is allocated apart (see exchange), and so is the GetBody a base transport
+// may keep (see replay).
+var calls = sync.Pool{New: func() any { return new(call) }}
+
 // startCall starts a call of req, with what openCircuit found of its
 // account: its span, when it is traced.
 func startCall(t *Transport, req *http.Request, pre acctLookup) *call {
-	c := &call{t: t, req: req, ctx: req.Context(), found: pre}
+	c := calls.Get().(*call)
+	c.t, c.req, c.ctx, c.found = t, req, req.Context(), pre
 	c.acct, c.acctKnown = pre.acct, pre.done
 	c.tel = t.tel.startCall(req)
 	return c
+}
+
+// end gives the state of a call that has ended, and whose final value the
+// telemetry has used, back for reuse.
+func (c *call) end() {
+	*c = call{}
+	calls.Put(c)
 }
 
 // state returns the account's state: the one the previous step found, once,

@@ -30,24 +30,6 @@ func (r *result) dropConnection() {
 	}
 }
 
-// attemptSlots hold the first attempt's response body and result,
-// allocated with the call: most calls make one attempt. The request copy
-// that a replayed body needs is allocated when it is: most first attempts
-// send the caller's request itself.
-type attemptSlots struct {
-	body responseBody
-	res  result
-}
-
-// take returns the slots of attempt n: the call's own for the first, fresh
-// ones after.
-func (s *attemptSlots) take(n int) (*responseBody, *result) {
-	if n == 1 {
-		return &s.body, &s.res
-	}
-	return new(responseBody), new(result)
-}
-
 // sentAttempt is what the telemetry needs to end an attempt's span.
 type sentAttempt struct {
 	req   *http.Request
@@ -58,7 +40,12 @@ type sentAttempt struct {
 // send makes the call's current attempt with the body rc: a copy of the
 // request carrying it, traced, through the base transport, classified.
 func (c *call) send(rc io.ReadCloser) *result {
-	rb, res := c.slots.take(c.attempts)
+	// The first attempt's result is part of the call's state; most calls
+	// make one attempt.
+	res := &c.first
+	if c.attempts > 1 {
+		res = new(result)
+	}
 	r := c.req
 	if !c.body.direct(c.attempts) {
 		// A copy of the request carries the replayed body. The body stays
@@ -68,20 +55,21 @@ func (c *call) send(rc io.ReadCloser) *result {
 		*r = *c.req
 		r.Body = rc
 		if c.body.buffered {
-			r.GetBody = c.body.getBody
+			r.GetBody = replay(c.body.buf)
 		}
 	}
 	r, ta := c.t.tel.startAttempt(c.tel, r, c.attempts)
 	start := c.t.tel.attemptStart(c.tel, r) // durations are real even under a fake clock
-	c.t.exchange(c.ctx, r, rb, res)
+	c.t.exchange(c.ctx, r, res)
 	res.sent = sentAttempt{req: r, span: ta, start: start}
 	return res
 }
 
 // exchange sends r through the base transport and classifies what comes
-// back into res, reading the body into rb. ctx is the caller's context. The
+// back into res, reading the body into a responseBody of its own: the one
+// part of a call that the caller keeps. ctx is the caller's context. The
 // result's response is nil when the exchange failed.
-func (t *Transport) exchange(ctx context.Context, r *http.Request, rb *responseBody, res *result) {
+func (t *Transport) exchange(ctx context.Context, r *http.Request, res *result) {
 	resp, err := t.base.RoundTrip(r)
 	if err == nil && resp == nil {
 		err = errNilResponse
@@ -97,7 +85,7 @@ func (t *Transport) exchange(ctx context.Context, r *http.Request, rb *responseB
 	if resp.Body == nil {
 		resp.Body = http.NoBody
 	}
-	rb, data, partial, rerr := readBody(resp, t.policy.MaxBodyBytes, rb)
+	rb, data, partial, rerr := readBody(resp, t.policy.MaxBodyBytes, new(responseBody))
 	if !partial {
 		data = plainBody(resp, data, t.policy.MaxBodyBytes)
 	}

@@ -63,10 +63,12 @@ func (b *bodySource) direct(attempt int) bool {
 	return attempt == 1 && b.first == b.req.Body
 }
 
-// getBody is the GetBody of attempts with a buffered body, so that net/http
-// can replay them itself when a reused connection fails before writing.
-func (b *bodySource) getBody() (io.ReadCloser, error) {
-	return io.NopCloser(bytes.NewReader(b.buf)), nil
+// replay returns the GetBody of attempts with the buffered body buf, so that
+// net/http can replay them itself when a reused connection fails before
+// writing. It holds buf alone, not the call, which a base transport may
+// outlive.
+func replay(buf []byte) func() (io.ReadCloser, error) {
+	return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
 }
 
 // open returns the body for the attempt with the given 1-based number.

@@ -22,7 +22,12 @@ type responseBody struct {
 	outcome Outcome
 	ctx     outcomeContext // the context of the final answer's Request
 	req     http.Request   // the final answer's Request, carrying ctx
+	small   [smallBody]byte
 }
+
+// smallBody is the size of a body that is read into its responseBody
+// itself rather than into a buffer of its own: a single send's answer.
+const smallBody = 256
 
 func (b *responseBody) Read(p []byte) (int, error) {
 	if b.r.Len() > 0 {
@@ -67,11 +72,11 @@ func readBody(resp *http.Response, limit int64, rb *responseBody) (_ *responseBo
 		resp.Body = rb
 		return rb, nil, true, nil
 	}
-	hint := int64(512)
-	if resp.ContentLength >= 0 {
-		hint = min(resp.ContentLength+1, 32<<10) // one more byte to see EOF
+	buf := rb.small[:0]
+	if n := resp.ContentLength + 1; n > smallBody { // one more byte to see EOF
+		buf = make([]byte, 0, min(n, 32<<10))
 	}
-	data, err = readAtMost(resp.Body, limit+1, hint)
+	data, err = readAtMost(resp.Body, limit+1, buf)
 	rb.r.Reset(data)
 	switch {
 	case err != nil:
@@ -88,10 +93,9 @@ func readBody(resp *http.Response, limit int64, rb *responseBody) (_ *responseBo
 	return rb, data, partial, err
 }
 
-// readAtMost reads r until EOF or n bytes, into a buffer of capacity hint
-// that grows as needed; io.EOF is not an error.
-func readAtMost(r io.Reader, n, hint int64) ([]byte, error) {
-	data := make([]byte, 0, hint)
+// readAtMost reads r until EOF or n bytes, appending to data, which grows
+// as needed; io.EOF is not an error.
+func readAtMost(r io.Reader, n int64, data []byte) ([]byte, error) {
 	for int64(len(data)) < n {
 		if len(data) == cap(data) {
 			data = slices.Grow(data, int(min(n-int64(len(data)), int64(cap(data)))))

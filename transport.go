@@ -110,6 +110,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c := startCall(t, req, pre)
 	f, resp, err := c.run()
 	t.tel.endCall(c.tel, f, err)
+	c.end()
 	return resp, err
 }
 
