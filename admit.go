@@ -11,10 +11,11 @@ func (c *call) admit() (gate, *CircuitOpenError) {
 	var a account
 	var s *acctState
 	if cs.tracking() {
-		a, s = c.account(), c.state()
-		c.found = acctLookup{acct: a, s: s, done: true} // for the attempt's limit
+		l := c.lookup()
+		a, s = l.acct, l.s
+		c.found, c.admitted = l, l // the found one for the attempt's limit
 	} else {
-		c.found = acctLookup{}
+		c.found, c.admitted = acctLookup{}, acctLookup{}
 	}
 	g, e, acct, host, now := cs.admit(a, s, c.host, c.t.clock)
 	c.report(acct, ScopeAccount, now, false)
@@ -46,11 +47,11 @@ func (c *call) probe(g gate) (gate, *CircuitOpenError) {
 	c.t.tel.probed(c.tel, &r.out)
 	pg := g.takeProbe() // only the account circuit hears of the probe
 	now := c.t.clock.Now()
-	_, acct, _ := c.t.circuits.record(&pg, c.acct, &r.out, r.rule, now)
+	_, acct, _ := c.t.circuits.record(&pg, c.acct, acctLookup{}, &r.out, r.rule, now)
 	c.report(acct, ScopeAccount, now, true)
 	if acct.to == StateOpen {
 		g.release()
-		return g, acct.o.err
+		return g, acct.o.err()
 	}
 	return g, nil
 }

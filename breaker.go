@@ -60,14 +60,23 @@ type opening struct {
 	by       opener
 	at       time.Time
 	until    time.Time
-	err      *CircuitOpenError // the fail-fast while open, shared by every call
-	probeErr *CircuitOpenError // the fail-fast while the probe is in flight
-	instance string            // the fleet instance that reported it; "" when seen here
+	instance string // the fleet instance that reported it; "" when seen here
 
 	halfOpen atomic.Bool  // the open time has ended and a probe was admitted
 	probing  atomic.Bool  // the probe slot is taken
 	lease    atomic.Int32 // fleet probe lease: leaseNone, leaseAsked, leaseHeld, leaseElsewhere
+
+	// The fail-fasts while open and while the probe is in flight, shared by
+	// every call: held in the opening itself, so that an open circuit is
+	// one object for the collector.
+	openErr, probingErr CircuitOpenError
 }
+
+// err returns the fail-fast while the circuit is open.
+func (o *opening) err() *CircuitOpenError { return &o.openErr }
+
+// probeErr returns the fail-fast while the probe is in flight.
+func (o *opening) probeErr() *CircuitOpenError { return &o.probingErr }
 
 // The states of an opening's fleet probe lease.
 const (
@@ -102,12 +111,10 @@ func (ch change) happened() bool { return ch.from != ch.to }
 // newOpening builds the opening of a circuit of scope sc on host.
 func newOpening(sc Scope, host string, by opener, at, until time.Time, instance string) *opening {
 	o := &opening{by: by, at: at, until: until, instance: instance}
-	e := CircuitOpenError{Scope: sc, Host: host, Class: by.class, Code: by.code,
+	o.openErr = CircuitOpenError{Scope: sc, Host: host, Class: by.class, Code: by.code,
 		Description: by.description(), StatusCode: by.status, Until: until, Instance: instance}
-	o.err = &e
-	pe := e
-	pe.Until = time.Time{}
-	o.probeErr = &pe
+	o.probingErr = o.openErr
+	o.probingErr.Until = time.Time{}
 	return o
 }
 
@@ -139,10 +146,10 @@ func (ci *circuit) admit(now time.Time) (permit, *CircuitOpenError, change) {
 		return permit{}, nil, change{}
 	}
 	if now.Before(o.until) {
-		return permit{}, o.err, change{}
+		return permit{}, o.err(), change{}
 	}
 	if !o.probing.CompareAndSwap(false, true) {
-		return permit{}, o.probeErr, change{}
+		return permit{}, o.probeErr(), change{}
 	}
 	if o.halfOpen.CompareAndSwap(false, true) {
 		return permit{probe: o}, nil, change{from: StateOpen, to: StateHalfOpen}

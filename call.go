@@ -29,6 +29,10 @@ type call struct {
 	// next step to use once: openCircuit's for the first admission, the
 	// admission's for the first attempt's in-flight limit.
 	found acctLookup
+	// admitted is the latest admission's lookup, which spares the record of
+	// an account that held no state, and still holds none, a lookup of its
+	// own.
+	admitted acctLookup
 
 	body     bodySource
 	prepared bool
@@ -76,14 +80,14 @@ func (c *call) end() {
 	calls.Put(c)
 }
 
-// state returns the account's state: the one the previous step found, once,
+// lookup returns the account's state: the one the previous step found, once,
 // or a fresh lookup.
-func (c *call) state() *acctState {
+func (c *call) lookup() acctLookup {
 	if f := c.found; f.done {
 		c.found = acctLookup{}
-		return f.s
+		return f
 	}
-	return c.t.circuits.account(c.account(), false)
+	return c.t.circuits.lookup(c.account())
 }
 
 // run is the call's flow.
@@ -165,7 +169,7 @@ func (c *call) record(r *result) {
 		c.account()
 	}
 	now := c.t.clock.Now()
-	s, acct, host := cs.record(&c.g, c.acct, &r.out, r.rule, now)
+	s, acct, host := cs.record(&c.g, c.acct, c.admitted, &r.out, r.rule, now)
 	c.report(acct, ScopeAccount, now, true)
 	c.report(host, ScopeHost, now, true)
 	c.settle(c.ticket, s, r, now)

@@ -44,10 +44,15 @@ func (cs *circuits) admit(a account, s *acctState, h *hostState, cl clock) (g ga
 // (code 11 and a plain 429, throttling refusals from a healthy server, are
 // neutral); the
 // caller's cancellations and requests that never left are neutral to both.
-func (cs *circuits) record(g *gate, a account, out *Outcome, rule Rule, now time.Time) (s *acctState, acct, host change) {
+//
+// admitted is the lookup of the call's admission: when it found no state
+// and none has been made since, an outcome that fails nothing looks for none.
+func (cs *circuits) record(g *gate, a account, admitted acctLookup, out *Outcome, rule Rule, now time.Time) (s *acctState, acct, host change) {
 	neutral := out.Canceled || out.Local
 	failed := out.Class == ClassAccount && !neutral
-	s = cs.account(a, failed)
+	if failed || !cs.stillNone(admitted) {
+		s = cs.account(a, failed)
+	}
 	switch {
 	case s == nil || neutral || out.Class == ClassTransient || g.token && !failed:
 		release(&g.ap)

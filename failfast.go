@@ -149,15 +149,14 @@ func (t *Transport) openCircuit(req *http.Request) (*CircuitOpenError, acctLooku
 	if !cs.tracking() || isLogin(req.URL.Path) || t.tel.records(req.Context()) {
 		return nil, acctLookup{}
 	}
-	a := t.ids.of(req, nil)
-	s := cs.account(a, false)
-	if s == nil {
-		return nil, acctLookup{acct: a, done: true}
+	l := cs.lookup(t.ids.of(req, nil))
+	if l.s == nil {
+		return nil, l
 	}
-	if o := s.circuit.st.Load(); o != nil && t.clock.Now().Before(o.until) {
-		return o.err, acctLookup{}
+	if o := l.s.circuit.st.Load(); o != nil && t.clock.Now().Before(o.until) {
+		return o.err(), acctLookup{}
 	}
-	return nil, acctLookup{acct: a, s: s, done: true}
+	return nil, l
 }
 
 // acctLookup is an account and its state (nil when it has none) as a step of a
@@ -165,7 +164,8 @@ func (t *Transport) openCircuit(req *http.Request) (*CircuitOpenError, acctLooku
 type acctLookup struct {
 	acct account
 	s    *acctState
-	done bool // the lookup was made
+	done bool   // the lookup was made
+	made uint64 // the registry's count of states made, before the lookup
 }
 
 // failedFast ends a call that openCircuit stopped.

@@ -169,13 +169,13 @@ func (cs *circuits) leaseProbe(a account, s *acctState, now time.Time) *CircuitO
 			// Another instance probes: stay open until its outcome arrives,
 			// or its lease ends.
 			until := cs.clock.Now().Add(fleetLeaseTTL)
-			s.circuit.st.CompareAndSwap(o, newOpening(ScopeAccount, o.err.Host, o.by, o.at, until, o.instance))
+			s.circuit.st.CompareAndSwap(o, newOpening(ScopeAccount, o.openErr.Host, o.by, o.at, until, o.instance))
 		})
 	}
 	if o.lease.Load() == leaseHeld {
 		return nil
 	}
-	return o.probeErr
+	return o.probeErr()
 }
 
 // changed reports a circuit's change to the telemetry, on the call's span

@@ -84,7 +84,7 @@ func (c *call) limiter() *limiter {
 		return nil
 	}
 	a := c.account()
-	s := c.state()
+	s := c.lookup().s
 	if s == nil {
 		return nil
 	}

@@ -2,6 +2,7 @@ package resilient
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -15,11 +16,23 @@ import (
 // server, so a refused retry waiting in the queue goes at once rather than
 // after its back-off.
 func TestCallSentBeforeTheLimitMakesRoom(t *testing.T) {
+	// tracked: another account already holds state when the slow call is
+	// admitted, so that its admission looks its own account up and finds
+	// nothing, which its record must not take for still true.
+	for _, tracked := range []bool{false, true} {
+		t.Run(fmt.Sprintf("tracked=%v", tracked), func(t *testing.T) { testCallSentBeforeTheLimit(t, tracked) })
+	}
+}
+
+func testCallSentBeforeTheLimit(t *testing.T, tracked bool) {
 	synctest.Test(t, func(t *testing.T) {
 		release := make(chan struct{})
 		var sends atomic.Int64
 		var refused atomic.Bool
 		base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if r.Header.Get("X-API-KEY") == "other_k" {
+				return response(200, `{"error":8,"errorDescription":"not enough funds"}`), nil
+			}
 			sends.Add(1)
 			b, _ := io.ReadAll(r.Body)
 			switch {
@@ -45,6 +58,16 @@ func TestCallSentBeforeTheLimitMakesRoom(t *testing.T) {
 				done <- resp
 			}()
 			return done
+		}
+		if tracked {
+			req, _ := http.NewRequest(http.MethodPut, "https://api.test/rest/sms/create", strings.NewReader(`{}`))
+			req.Header.Set("X-API-KEY", "other_k")
+			if resp, err := rt.RoundTrip(req); err == nil {
+				resp.Body.Close()
+			}
+			if !rt.circuits.tracking() {
+				t.Fatal("the other account holds no state")
+			}
 		}
 		slow := send("slow")
 		synctest.Wait() // in flight, before the account has a limit

@@ -17,6 +17,10 @@ type circuits struct {
 
 	accts  sync.Map // account -> *acctState
 	nAccts atomic.Int64
+	// made counts the states put in accts, each once it is there: a lookup
+	// that found none, with made read before it, is as true as a new one
+	// while made is unchanged.
+	made atomic.Uint64
 
 	hostMu sync.Mutex // serialises writers of hosts
 	hosts  atomic.Pointer[map[string]*hostState]
@@ -46,6 +50,19 @@ func newCircuits(cfg circuitConfig, bud RetryBudget, fleet Fleet, cl clock) *cir
 // tracking reports whether any account holds state, so that calls must find
 // their account.
 func (cs *circuits) tracking() bool { return cs.nAccts.Load() > 0 }
+
+// lookup finds a's state (nil when it holds none), recording what made was
+// before the lookup.
+func (cs *circuits) lookup(a account) acctLookup {
+	m := cs.made.Load()
+	return acctLookup{acct: a, s: cs.account(a, false), done: true, made: m}
+}
+
+// stillNone reports whether l found no state and none has been made since,
+// so that the account still holds none.
+func (cs *circuits) stillNone(l acctLookup) bool {
+	return l.done && l.s == nil && l.made == cs.made.Load()
+}
 
 // host returns name's state, made on first use. Hosts are few (one per API
 // host) and never dropped; the map is copied on write so that readers take
@@ -84,8 +101,11 @@ func (cs *circuits) account(a account, create bool) *acctState {
 		return nil
 	}
 	s, loaded := cs.accts.LoadOrStore(a, new(acctState))
-	if !loaded && cs.nAccts.Add(1) > int64(cs.cfg.maxCircuits) {
-		cs.shrink(a)
+	if !loaded {
+		cs.made.Add(1)
+		if cs.nAccts.Add(1) > int64(cs.cfg.maxCircuits) {
+			cs.shrink(a)
+		}
 	}
 	return s.(*acctState)
 }
@@ -123,6 +143,7 @@ func (s *acctState) adopt(old *acctState) {
 func (cs *circuits) pin(a account, s *acctState) (other *acctState) {
 	cur, loaded := cs.accts.LoadOrStore(a, s)
 	if !loaded {
+		cs.made.Add(1)
 		cs.nAccts.Add(1)
 		return nil
 	}
