@@ -20,7 +20,9 @@ type circuits struct {
 	// made counts the states put in accts, each once it is there: a lookup
 	// that found none, with made read before it, is as true as a new one
 	// while made is unchanged.
-	made atomic.Uint64
+	made    atomic.Uint64
+	addMu   sync.Mutex               // serialises the additions to accts and the writers of present
+	present atomic.Pointer[presence] // every account in accts; nil until the first
 
 	hostMu sync.Mutex // serialises writers of hosts
 	hosts  atomic.Pointer[map[string]*hostState]
@@ -94,12 +96,17 @@ func (cs *circuits) account(a account, create bool) *acctState {
 	if a == 0 || cs.cfg.account.Disabled {
 		return nil
 	}
-	if s, ok := cs.accts.Load(a); ok {
-		return s.(*acctState)
+	if p := cs.present.Load(); p == nil || p.has(a) {
+		if s, ok := cs.accts.Load(a); ok {
+			return s.(*acctState)
+		}
 	}
 	if !create {
 		return nil
 	}
+	cs.addMu.Lock()
+	defer cs.addMu.Unlock()
+	cs.mark(a)
 	s, loaded := cs.accts.LoadOrStore(a, new(acctState))
 	if !loaded {
 		cs.made.Add(1)
@@ -108,6 +115,24 @@ func (cs *circuits) account(a account, create bool) *acctState {
 		}
 	}
 	return s.(*acctState)
+}
+
+// mark sets a's bit in the presence filter before a's state is added,
+// rebuilding the filter from the registry when it is crowded. The caller
+// holds addMu, so that no addition runs beside a rebuild.
+func (cs *circuits) mark(a account) {
+	n := int(cs.nAccts.Load()) + 1
+	if p := cs.present.Load(); p != nil && !p.crowded(n) {
+		p.add(a)
+		return
+	}
+	p := newPresence(n)
+	cs.accts.Range(func(k, _ any) bool {
+		p.add(k.(account))
+		return true
+	})
+	p.add(a)
+	cs.present.Store(p) // whole before readers see it
 }
 
 // forget drops a's state once it holds nothing. A change made to it
@@ -141,6 +166,15 @@ func (s *acctState) adopt(old *acctState) {
 // the state that took s's place, if any, for the caller to apply its change
 // there too.
 func (cs *circuits) pin(a account, s *acctState) (other *acctState) {
+	if cur, ok := cs.accts.Load(a); ok {
+		if cur := cur.(*acctState); cur != s {
+			return cur
+		}
+		return nil
+	}
+	cs.addMu.Lock()
+	defer cs.addMu.Unlock()
+	cs.mark(a)
 	cur, loaded := cs.accts.LoadOrStore(a, s)
 	if !loaded {
 		cs.made.Add(1)
