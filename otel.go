@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -99,9 +100,10 @@ type telCall struct {
 	prop   propagation.TextMapPropagator
 	inject bool                 // prop injects any field
 	attrs  []attribute.KeyValue // method and server, shared by attempt spans
+	op     string               // the call span's name, its operation
 	// buf holds attribute lists while they are handed to the SDK, which
 	// copies them: a span's attributes cost no allocation of their own.
-	buf [12]attribute.KeyValue
+	buf [16]attribute.KeyValue
 }
 
 // Span kinds as options made once: an option made per span allocates.
@@ -130,7 +132,7 @@ func (t *telemetry) startCall(req *http.Request) *telCall {
 	if !logs && !t.tracing(ctx) {
 		return nil
 	}
-	tc := new(telCall)
+	tc := telCalls.Get().(*telCall)
 	tracer := t.tracer
 	if tracer == nil {
 		if sp := trace.SpanFromContext(ctx); sp.SpanContext().IsValid() {
@@ -140,12 +142,14 @@ func (t *telemetry) startCall(req *http.Request) *telCall {
 		}
 	}
 	if tracer != nil {
+		// The span's attributes are set when it ends, in one list: the
+		// operation is its name, and the attempt spans carry the request's
+		// attributes from their start, for samplers.
 		op := operationName(req)
-		attrs := appendRequestAttrs(tc.buf[:0], req)
-		cctx, span := tracer.Start(ctx, op, internalKind,
-			trace.WithAttributes(append(attrs, rc.OperationKey.String(op))...))
+		cctx, span := tracer.Start(ctx, op, internalKind)
 		if span.IsRecording() {
-			tc.span, tc.tracer, tc.ctx, tc.prop = span, tracer, cctx, t.prop
+			attrs := appendRequestAttrs(tc.buf[:0], req)
+			tc.span, tc.tracer, tc.ctx, tc.prop, tc.op = span, tracer, cctx, t.prop, op
 			tc.attrs = tc.buf[:len(attrs):len(attrs)] // the rest of buf serves later lists
 			if tc.prop == nil {
 				tc.prop = otel.GetTextMapPropagator()
@@ -160,9 +164,20 @@ func (t *telemetry) startCall(req *http.Request) *telCall {
 		}
 	}
 	if tc.span == nil && tc.log == nil {
+		tc.free()
 		return nil
 	}
 	return tc
+}
+
+// telCalls recycles the telCalls of ended calls: the SDK copies what it is
+// handed, and nothing keeps a telCall past its call's endCall.
+var telCalls = sync.Pool{New: func() any { return new(telCall) }}
+
+// free gives tc back for reuse.
+func (tc *telCall) free() {
+	*tc = telCall{}
+	telCalls.Put(tc)
 }
 
 // spare returns the part of buf that the shared attributes leave, empty,

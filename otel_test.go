@@ -94,6 +94,11 @@ func TestTraceRetries(t *testing.T) {
 	if v, _ := attr(call.Attributes(), rc.AttemptsKey); v.AsInt64() != 3 {
 		t.Errorf("attempts attribute %v", v)
 	}
+	for _, k := range []attribute.Key{"http.request.method", "server.address", "server.port", rc.OperationKey, rc.ClassKey} {
+		if _, ok := attr(call.Attributes(), k); !ok {
+			t.Errorf("call span lacks %s", k)
+		}
+	}
 	for i, s := range spans[:3] {
 		if s.Name() != "PUT" || s.SpanKind() != trace.SpanKindClient || s.Parent().SpanID() != call.SpanContext().SpanID() {
 			t.Errorf("attempt %d: %q kind %v parent %v", i, s.Name(), s.SpanKind(), s.Parent().SpanID())
@@ -385,6 +390,46 @@ func TestTransportErrorType(t *testing.T) {
 	} {
 		if got := transportErrorType(tt.err); got != tt.want {
 			t.Errorf("transportErrorType(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+}
+
+// startSampler records the attributes each span is started with.
+type startSampler struct {
+	seen chan sdktrace.SamplingParameters
+}
+
+func (s startSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
+	s.seen <- p
+	return sdktrace.SamplingResult{Decision: sdktrace.RecordAndSample}
+}
+
+func (startSampler) Description() string { return "start attributes" }
+
+// TestSamplersSeeTheRequest checks what a sampler sees when a call's spans
+// start: the call span's name, the operation, and the attempt span's
+// request attributes, which semantic conventions ask for at start.
+func TestSamplersSeeTheRequest(t *testing.T) {
+	s := startSampler{make(chan sdktrace.SamplingParameters, 8)}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(s))
+	t.Cleanup(func() { tp.Shutdown(context.Background()) })
+	srv := newServer(t)
+	rt := newTestTransport(t, newFakeClock(), WithTracerProvider(tp))
+	resp, err := send(t, rt, http.MethodPut, srv.RESTURL()+"/sms/create", smsWithRef)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAll(t, resp)
+	call, attempt := <-s.seen, <-s.seen
+	if call.Name != "sms.create" || call.Kind != trace.SpanKindInternal {
+		t.Errorf("call span started as %q, kind %v", call.Name, call.Kind)
+	}
+	if attempt.Kind != trace.SpanKindClient {
+		t.Errorf("attempt span started as kind %v", attempt.Kind)
+	}
+	for _, k := range []attribute.Key{"http.request.method", "server.address", "server.port", "url.full"} {
+		if _, ok := attr(attempt.Attributes, k); !ok {
+			t.Errorf("the attempt span started without %s", k)
 		}
 	}
 }

@@ -85,9 +85,14 @@ func (t *telemetry) circuitChanged(tc *telCall, ev CircuitEvent) {
 // endCall records how the call ended, as final says, and ends its span: an
 // error only when the whole call failed.
 func (t *telemetry) endCall(tc *telCall, f final, err error) {
-	if tc == nil {
-		return
+	if tc != nil {
+		tc.end(f, err)
+		tc.free()
 	}
+}
+
+// end is endCall of a call that records.
+func (tc *telCall) end(f final, err error) {
 	var out *Outcome
 	if f.last != nil {
 		out = &f.last.out
@@ -103,7 +108,7 @@ func (t *telemetry) endCall(tc *telCall, f final, err error) {
 	if tc.span == nil {
 		return
 	}
-	attrs := append(tc.spare(), rc.AttemptsKey.Int(f.attempts))
+	attrs := append(append(tc.spare(), tc.attrs...), rc.OperationKey.String(tc.op), rc.AttemptsKey.Int(f.attempts))
 	switch {
 	case f.failFast != nil && f.last == nil:
 		attrs = append(attrs, semconv.ErrorTypeKey.String(f.failFast.ErrorType()))
