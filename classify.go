@@ -138,10 +138,14 @@ func (rs *ruleSet) classifyResponse(status int, body []byte, unread bool) (Outco
 	}
 	var a answer
 	if !unread {
-		var quick bool
-		if a.items, quick = quickItems(body); !quick {
-			a = parseAnswer(body)
+		if rcs, quick := quickItems(body, rs.forCode(0).Class); quick {
+			o.Recipients = rcs
+			r := rs.aggregate(&o)
+			o.Class = r.Class
+			o.Ambiguous = o.ambiguous()
+			return o, r
 		}
+		a = parseAnswer(body)
 	}
 	var r Rule
 	code, desc := a.code, a.desc
@@ -150,16 +154,7 @@ func (rs *ruleSet) classifyResponse(status int, body []byte, unread bool) (Outco
 	}
 	switch {
 	case len(a.items) > 0:
-		o.Recipients = make([]Recipient, len(a.items))
-		var last wireCode
-		class := rs.forWire(last).Class
-		for i, it := range a.items {
-			if it.code != last {
-				last, class = it.code, rs.forWire(it.code).Class
-			}
-			o.Recipients[i] = Recipient{Code: it.code.code(), Description: it.desc,
-				Reference: it.reference, ID: it.id, Class: class}
-		}
+		o.Recipients = rs.recipients(a.items)
 		r = rs.aggregate(&o)
 	case code.isError():
 		o.Code, o.Description = code.code(), desc
@@ -178,6 +173,20 @@ func (rs *ruleSet) classifyResponse(status int, body []byte, unread bool) (Outco
 	o.Class = r.Class
 	o.Ambiguous = o.ambiguous()
 	return o, r
+}
+
+// recipients returns the per-recipient results of a bulk answer's items.
+func (rs *ruleSet) recipients(items []wireItem) []Recipient {
+	rcs := make([]Recipient, len(items))
+	var last wireCode
+	class := rs.forWire(last).Class
+	for i, it := range items {
+		if it.code != last {
+			last, class = it.code, rs.forWire(it.code).Class
+		}
+		rcs[i] = Recipient{Code: it.code.code(), Description: it.desc, Reference: it.reference, ID: it.id, Class: class}
+	}
+	return rcs
 }
 
 // forWire returns the rule of a code as written; a malformed code is an

@@ -3,15 +3,28 @@ package resilient
 // This file holds the steps of the quick bulk reader (quickbulk.go) that
 // read JSON values in general.
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
 
 // The quick reader's steps take the body and the offset to read at, and
 // return the offset after what they read, or -1 when the body does not have
-// the form they read. The body holds no escape and no control character
-// (quickItems has made sure), and is read strictly to JSON's grammar.
+// the form they read. They read strictly to JSON's grammar, but for strings:
+// a string with an escape or a control character is not for the quick
+// reader (which makes a string's bytes its text), and an object key must be
+// ASCII.
 
 // skipWS skips white space; it passes -1 on.
 func skipWS(b []byte, i int) int {
+	if i >= 0 && i < len(b) && b[i] > ' ' { // compact JSON: none
+		return i
+	}
+	return skipSpaces(b, i)
+}
+
+func skipSpaces(b []byte, i int) int {
 	for i >= 0 && i < len(b) {
 		switch b[i] {
 		case ' ', '\t', '\n', '\r':
@@ -23,21 +36,38 @@ func skipWS(b []byte, i int) int {
 	return i
 }
 
-// stringEnd reads the string at b[i], which holds its opening quote; it returns
-// the offset of its closing quote.
+// stringEnd reads the string at b[i], which holds its opening quote, and
+// returns the offset of its closing quote, or -1 when the string holds an
+// escape or a control character first. It looks at eight bytes at a time:
+// for x the word and k·0x01… a byte k in every byte, (x-k·0x01…)&^x&0x80…
+// flags the bytes of x below k, the lowest of them exactly; a quote and a
+// backslash are the bytes below 1 of x^'"'·0x01… and x^'\\'·0x01….
 func stringEnd(b []byte, i int) int {
-	for j := i + 1; j < len(b); j++ {
-		if b[j] == '"' {
+	const lows, highs = 0x0101010101010101, 0x8080808080808080
+	j := i + 1
+	for ; j+8 <= len(b); j += 8 {
+		x := binary.LittleEndian.Uint64(b[j:])
+		q, e := x^'"'*lows, x^'\\'*lows
+		if m := ((q-lows)&^q | (e-lows)&^e | (x-0x20*lows)&^x) & highs; m != 0 {
+			j += bits.TrailingZeros64(m) / 8
+			break
+		}
+	}
+	for ; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
 			return j
+		case c == '\\' || c < 0x20:
+			return -1
 		}
 	}
 	return -1
 }
 
 // keyAt reads an object key (which must be ASCII, for an encoding/json
-// match of a key outside it is not ASCII's; ascii reports that the whole
-// body is) and its colon, and returns the key and the offset of the value.
-func keyAt(b []byte, i int, ascii bool) ([]byte, int) {
+// match of a key outside it is not ASCII's) and its colon, and returns the
+// key and the offset of the value.
+func keyAt(b []byte, i int) ([]byte, int) {
 	if i >= len(b) || b[i] != '"' {
 		return nil, -1
 	}
@@ -46,7 +76,7 @@ func keyAt(b []byte, i int, ascii bool) ([]byte, int) {
 		return nil, -1
 	}
 	key := b[i+1 : end]
-	if !ascii && !plainASCII(key) {
+	if !plainASCII(key) {
 		return nil, -1
 	}
 	if i = skipWS(b, end+1); i < 0 || i >= len(b) || b[i] != ':' {
@@ -59,7 +89,7 @@ func keyAt(b []byte, i int, ascii bool) ([]byte, int) {
 }
 
 // skipValue reads any value.
-func skipValue(b []byte, i, depth int, ascii bool) int {
+func skipValue(b []byte, i, depth int) int {
 	if i < 0 || i >= len(b) || depth > quickDepth {
 		return -1
 	}
@@ -70,7 +100,7 @@ func skipValue(b []byte, i, depth int, ascii bool) int {
 		}
 		return i + 1
 	case '{', '[':
-		return skipContainer(b, i, depth, ascii)
+		return skipContainer(b, i, depth)
 	case 't':
 		return skipWord(b, i, "true")
 	case 'f':
@@ -82,7 +112,7 @@ func skipValue(b []byte, i, depth int, ascii bool) int {
 }
 
 // skipContainer reads an object or an array.
-func skipContainer(b []byte, i, depth int, ascii bool) int {
+func skipContainer(b []byte, i, depth int) int {
 	closing := byte(']')
 	object := b[i] == '{'
 	if object {
@@ -93,11 +123,11 @@ func skipContainer(b []byte, i, depth int, ascii bool) int {
 	}
 	for i >= 0 && i < len(b) {
 		if object {
-			if _, i = keyAt(b, i, ascii); i < 0 {
+			if _, i = keyAt(b, i); i < 0 {
 				return -1
 			}
 		}
-		if i = skipWS(b, skipValue(b, i, depth+1, ascii)); i < 0 || i >= len(b) {
+		if i = skipWS(b, skipValue(b, i, depth+1)); i < 0 || i >= len(b) {
 			return -1
 		}
 		switch b[i] {

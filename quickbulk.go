@@ -1,6 +1,9 @@
 package resilient
 
-import "bytes"
+import (
+	"bytes"
+	"strings"
+)
 
 // quickDepth is the nesting the quick bulk reader follows; a deeper body
 // goes to the full parse.
@@ -9,35 +12,36 @@ const quickDepth = 16
 // quickItems reads the result array of a bulk create answer in which every
 // recipient was accepted, in one pass and without a general parser: the
 // usual bulk answer. It reports ok only for a body that is valid JSON
-// without escapes or control characters and with ASCII keys (a key outside
+// without escapes or control characters in its strings and with ASCII keys (a key outside
 // ASCII may fold to a field's name), whose last "result" (in any case)
 // is an array of objects of which at least one holds an "error", each one 0
 // or "0", and whose references and ids are strings, null, booleans or
-// absent; the items it returns are then those parseAnswer returns, their
-// references and ids slices of one string. Any other body, an error among
-// the recipients included, yields ok false and goes to the full parse. The
-// fuzz tests hold it to agreeing with parseAnswer.
-func quickItems(body []byte) (items []wireItem, ok bool) {
-	if bytes.IndexByte(body, '[') < 0 || bytes.IndexByte(body, '\\') >= 0 || !controlFree(body) {
+// absent; the recipients it returns are then those of parseAnswer's items,
+// each of class accepted (the class of code 0), and their references and
+// ids are slices of one string that holds them alone. Any other body, an
+// error among the recipients included, yields ok false and goes to the full
+// parse. The fuzz tests hold it to agreeing with parseAnswer.
+func quickItems(body []byte, accepted Class) (items []Recipient, ok bool) {
+	if bytes.IndexByte(body, '[') < 0 {
 		return nil, false
 	}
-	b, ascii := body, plainASCII(body)
+	b := body
 	i := skipWS(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return nil, false
 	}
 	for i = skipWS(b, i+1); i < len(b) && b[i] != '}'; {
 		var key []byte
-		if key, i = keyAt(b, i, ascii); i < 0 {
+		if key, i = keyAt(b, i); i < 0 {
 			return nil, false
 		}
 		switch {
 		case !asciiIs(key, "result"):
-			i = skipValue(b, i, 1, ascii)
+			i = skipValue(b, i, 1)
 		case b[i] == '[':
-			items, i = itemsAt(b, i, ascii)
+			items, i = itemsAt(b, i, accepted)
 		default:
-			items, i = nil, skipValue(b, i, 1, ascii)
+			items, i = nil, skipValue(b, i, 1)
 		}
 		if i = skipWS(b, i); i < 0 || i >= len(b) {
 			return nil, false
@@ -57,20 +61,24 @@ func quickItems(body []byte) (items []wireItem, ok bool) {
 }
 
 // itemsAt reads a result array of accepted recipients. Their references
-// and ids are slices of one string of the body.
-func itemsAt(b []byte, i int, ascii bool) ([]wireItem, int) {
-	s := string(b)
-	items := make([]wireItem, 0, bytes.Count(b[i:], []byte{'{'}))
+// and ids are copied into one strings.Builder, whose bytes never change once
+// written, and are slices of its string.
+func itemsAt(b []byte, i int, accepted Class) ([]Recipient, int) {
+	n := bytes.Count(b[i:], []byte{'{'})
+	items := make([]Recipient, 0, n)
+	var s strings.Builder
+	s.Grow(16 * n)
 	coded := false
 	if i = skipWS(b, i+1); i < len(b) && b[i] == ']' {
 		return nil, -1 // no element: the full parse decides
 	}
 	for i >= 0 && i < len(b) {
-		var it wireItem
+		var it Recipient
 		var hasCode bool
-		if it, hasCode, i = itemAt(b, s, i, ascii); i < 0 {
+		if it, hasCode, i = itemAt(b, &s, i); i < 0 {
 			return nil, -1
 		}
+		it.Class = accepted
 		items, coded = append(items, it), coded || hasCode
 		if i = skipWS(b, i); i >= len(b) {
 			return nil, -1
@@ -91,7 +99,7 @@ func itemsAt(b []byte, i int, ascii bool) ([]wireItem, int) {
 }
 
 // itemAt reads one accepted recipient: an object whose error, if any, is 0.
-func itemAt(b []byte, s string, i int, ascii bool) (it wireItem, hasCode bool, _ int) {
+func itemAt(b []byte, s *strings.Builder, i int) (it Recipient, hasCode bool, _ int) {
 	if b[i] != '{' {
 		return it, false, -1
 	}
@@ -100,19 +108,18 @@ func itemAt(b []byte, s string, i int, ascii bool) (it wireItem, hasCode bool, _
 	}
 	for i >= 0 && i < len(b) {
 		var key []byte
-		if key, i = keyAt(b, i, ascii); i < 0 {
+		if key, i = keyAt(b, i); i < 0 {
 			return it, false, -1
 		}
-		switch {
-		case asciiIs(key, "error"):
+		switch n := len(key); {
+		case n == 5 && asciiIs(key, "error"):
 			hasCode, i = true, zero(b, i)
-			it.code = wireCode{set: true}
-		case asciiIs(key, "reference"):
-			it.reference, i = textAt(b, s, i)
-		case asciiIs(key, "id"):
-			it.id, i = textAt(b, s, i)
+		case n == 9 && asciiIs(key, "reference"):
+			it.Reference, i = textAt(b, s, i)
+		case n == 2 && asciiIs(key, "id"):
+			it.ID, i = textAt(b, s, i)
 		default:
-			i = skipValue(b, i, 2, ascii)
+			i = skipValue(b, i, 2)
 		}
 		if i = skipWS(b, i); i < 0 || i >= len(b) {
 			return it, false, -1
@@ -143,14 +150,20 @@ func zero(b []byte, i int) int {
 
 // textAt reads a reference or an id as text(v) would: a string as it is,
 // null or a boolean as "". A number (which text formats) or a container is
-// not for the quick reader.
-func textAt(b []byte, s string, i int) (string, int) {
+// not for the quick reader. The text is copied to s and returned as a slice
+// of its string.
+func textAt(b []byte, s *strings.Builder, i int) (string, int) {
 	if b[i] == '"' {
 		end := stringEnd(b, i)
 		if end < 0 {
 			return "", -1
 		}
-		return s[i+1 : end], end + 1
+		if end == i+1 {
+			return "", end + 1
+		}
+		start := s.Len()
+		s.Write(b[i+1 : end])
+		return s.String()[start:], end + 1
 	}
 	for _, w := range [...]string{"null", "true", "false"} {
 		if j := skipWord(b, i, w); j > 0 {

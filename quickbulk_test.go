@@ -1,12 +1,14 @@
 package resilient
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
 )
 
 func TestQuickItems(t *testing.T) {
+	rs := newRuleSet(Policy{}.withDefaults())
 	tests := []struct {
 		name, body string
 		quick      bool // the quick reader takes it
@@ -43,17 +45,24 @@ func TestQuickItems(t *testing.T) {
 		{"bad number", `{"result":[{"error":0,"x":-}]}`, false},
 		{"bad exponent", `{"result":[{"error":0,"x":1e}]}`, false},
 		{"bare word", `{"result":[{"error":0,"x":nul}]}`, false},
+		{"pretty printed", "{\n\t\"result\": [\r\n  {\"error\": 0, \"id\": \"1\"}\n]\n}\n", true},
+		{"form feed between tokens", "{\"result\":[{\"error\":0}\f]}", false},
+		{"control character between tokens", "{\"result\":[{\"error\":0}\x01]}", false},
+		{"backslash between tokens", `{"result":[{"error":0}\]}`, false},
+		{"escape in a key", `{"result":[{"err\u006fr":0}]}`, false},
+		{"escape in a skipped value", `{"task":"a\nb","result":[{"error":0}]}`, false},
+		{"long texts", `{"result":[{"error":0,"reference":"` + strings.Repeat("r", 40) + `","id":"` + strings.Repeat("7", 33) + `"}]}`, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			items, ok := quickItems([]byte(tt.body))
+			items, ok := quickItems([]byte(tt.body), rs.forCode(0).Class)
 			if ok != tt.quick {
 				t.Fatalf("quickItems ok = %v, want %v", ok, tt.quick)
 			}
 			if !ok {
 				return
 			}
-			if full := parseAnswer([]byte(tt.body)).items; !slices.Equal(items, full) {
+			if full := rs.recipients(parseAnswer([]byte(tt.body)).items); !slices.Equal(items, full) {
 				t.Fatalf("quickItems = %+v; the full parse reads %+v", items, full)
 			}
 		})
@@ -67,5 +76,59 @@ func TestQuickItemsBackTheOutcome(t *testing.T) {
 	want := []Recipient{{Reference: "r1", ID: "10"}, {Reference: "r2", ID: "11"}}
 	if out.Class != ClassSuccess || !slices.Equal(out.Recipients, want) {
 		t.Fatalf("outcome %v %+v, want success %+v", out.Class, out.Recipients, want)
+	}
+}
+
+// stringEndByByte is stringEnd one byte at a time.
+func stringEndByByte(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			return j
+		case c == '\\' || c < 0x20:
+			return -1
+		}
+	}
+	return -1
+}
+
+func TestStringEnd(t *testing.T) {
+	tests := []struct {
+		s    string
+		want int
+	}{
+		{`""`, 1},
+		{`"a"`, 2},
+		{`"1234567"`, 8},  // the quote ends the first word
+		{`"12345678"`, 9}, // the quote starts the second word
+		{`"123456789012345"`, 16},
+		{`"abc\"d"`, -1},         // an escape first
+		{`"abc"\`, 4},            // a backslash after the end
+		{"\"abc\tdef\"", -1},     // a control character first
+		{"\"abcdefgh\x1f\"", -1}, // one in the second word
+		{"\"é ü ß\"", 9},         // bytes outside ASCII are text
+		{"\"\xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8\"", 9},
+		{`"unterminated`, -1},
+		{`"`, -1},
+		{"\"\x7f\"", 2}, // DEL is no control character to JSON
+	}
+	for _, tt := range tests {
+		if got := stringEnd([]byte(tt.s), 0); got != tt.want {
+			t.Errorf("stringEnd(%q) = %d, want %d", tt.s, got, tt.want)
+		}
+		if got := stringEndByByte([]byte(tt.s), 0); got != tt.want {
+			t.Errorf("the byte-wise reference reads %q as %d, the table says %d", tt.s, got, tt.want)
+		}
+	}
+	// Every placement of each kind of byte after 0 to 20 others.
+	for _, c := range []byte{'"', '\\', 0, 0x1f, 0x20, 0x21, 0x5b, 0x5c, 0x5d, 0x7f, 0x80, 0xa2, 0xdc, 0xff} {
+		for n := range 21 {
+			for _, fill := range []byte{'a', 0x80, 0xff, 0x21, 0x23} {
+				b := append(append([]byte{'"'}, bytes.Repeat([]byte{fill}, n)...), c, '"', 'x')
+				if got, want := stringEnd(b, 0), stringEndByByte(b, 0); got != want {
+					t.Fatalf("stringEnd(%q) = %d, byte by byte %d", b, got, want)
+				}
+			}
+		}
 	}
 }
