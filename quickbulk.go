@@ -26,6 +26,7 @@ func quickItems(body []byte, accepted Class) (items []Recipient, ok bool) {
 		return nil, false
 	}
 	b := body
+	sized := false // only the first result array is sized ahead: a body of many stays linear
 	i := skipWS(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return nil, false
@@ -39,7 +40,11 @@ func quickItems(body []byte, accepted Class) (items []Recipient, ok bool) {
 		case !asciiIs(key, "result"):
 			i = skipValue(b, i, 1)
 		case b[i] == '[':
-			items, i = itemsAt(b, i, accepted)
+			n := 1
+			if !sized {
+				n, sized = bytes.Count(b[i:], []byte{'{'}), true
+			}
+			items, i = itemsAt(b, i, n, accepted)
 		default:
 			items, i = nil, skipValue(b, i, 1)
 		}
@@ -60,11 +65,10 @@ func quickItems(body []byte, accepted Class) (items []Recipient, ok bool) {
 	return items, true
 }
 
-// itemsAt reads a result array of accepted recipients. Their references
-// and ids are copied into one strings.Builder, whose bytes never change once
-// written, and are slices of its string.
-func itemsAt(b []byte, i int, accepted Class) ([]Recipient, int) {
-	n := bytes.Count(b[i:], []byte{'{'})
+// itemsAt reads a result array of accepted recipients, about n of them.
+// Their references and ids are copied into one strings.Builder, whose bytes
+// never change once written, and are slices of its string.
+func itemsAt(b []byte, i, n int, accepted Class) ([]Recipient, int) {
 	items := make([]Recipient, 0, n)
 	var s strings.Builder
 	s.Grow(16 * n)

@@ -2,6 +2,7 @@ package resilient
 
 import (
 	"bytes"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -130,5 +131,42 @@ func TestStringEnd(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestQuickItemsStayLinear reads bodies of many result arrays, of which
+// only the last counts: what it allocates grows with the body, not with its
+// square.
+func TestQuickItemsStayLinear(t *testing.T) {
+	rs := newRuleSet(Policy{}.withDefaults())
+	body := func(arrays int) []byte {
+		var b strings.Builder
+		b.WriteString(`{`)
+		for i := range arrays {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(`"result":[{"error":0,"reference":"r","id":"1"},{}]`)
+		}
+		b.WriteString(`}`)
+		return []byte(b.String())
+	}
+	perByte := func(arrays int) float64 {
+		b := body(arrays)
+		if _, ok := quickItems(b, ClassSuccess); !ok {
+			t.Fatalf("%d arrays: not read", arrays)
+		}
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		out, _ := rs.classifyResponse(200, b, false)
+		runtime.ReadMemStats(&m1)
+		if len(out.Recipients) != 2 {
+			t.Fatalf("%d arrays: %d recipients, want the last array's 2", arrays, len(out.Recipients))
+		}
+		return float64(m1.TotalAlloc-m0.TotalAlloc) / float64(len(b))
+	}
+	small, large := perByte(100), perByte(10_000)
+	if large > 4*small+8 {
+		t.Errorf("bytes allocated per body byte: %.1f for 100 arrays, %.1f for 10 000", small, large)
 	}
 }
