@@ -80,15 +80,15 @@ func TestQuickItemsBackTheOutcome(t *testing.T) {
 	}
 }
 
-// stringEndByByte is stringEnd one byte at a time.
+// stringEndByByte is stringEnd one byte at a time: the offset of the first
+// quote, backslash or control character after b[i], if it is a quote.
 func stringEndByByte(b []byte, i int) int {
-	for j := i + 1; j < len(b); j++ {
-		switch c := b[j]; {
-		case c == '"':
-			return j
-		case c == '\\' || c < 0x20:
-			return -1
-		}
+	j := i + 1
+	for j < len(b) && b[j] != '"' && b[j] != '\\' && b[j] >= 0x20 {
+		j++
+	}
+	if j < len(b) && b[j] == '"' {
+		return j
 	}
 	return -1
 }
