@@ -137,15 +137,19 @@ func (rs *ruleSet) classifyResponse(status int, body []byte, unread bool) (Outco
 		return o, r
 	}
 	var a answer
+	var rcs []Recipient // the per-recipient results, of a bulk answer
 	if !unread {
-		if rcs, quick := quickItems(body, rs.forCode(0).Class); quick {
-			o.Recipients = rcs
-			r := rs.aggregate(&o)
-			o.Class = r.Class
-			o.Ambiguous = o.ambiguous()
-			return o, r
+		var quick bool
+		if rcs, quick = quickItems(body); !quick {
+			a = parseAnswer(body)
+			if len(a.items) > 0 {
+				rcs = rs.recipients(a.items)
+			}
+		} else if c := rs.forCode(0).Class; c != ClassSuccess { // a rule of code 0
+			for i := range rcs {
+				rcs[i].Class = c
+			}
 		}
-		a = parseAnswer(body)
 	}
 	var r Rule
 	code, desc := a.code, a.desc
@@ -153,8 +157,8 @@ func (rs *ruleSet) classifyResponse(status int, body []byte, unread bool) (Outco
 		code, desc = a.single.code, a.single.desc
 	}
 	switch {
-	case len(a.items) > 0:
-		o.Recipients = rs.recipients(a.items)
+	case rcs != nil:
+		o.Recipients = rcs
 		r = rs.aggregate(&o)
 	case code.isError():
 		o.Code, o.Description = code.code(), desc

@@ -16,12 +16,13 @@ const quickDepth = 16
 // ASCII may fold to a field's name), whose last "result" (in any case)
 // is an array of objects of which at least one holds an "error", each one 0
 // or "0", and whose references and ids are strings, null, booleans or
-// absent; the recipients it returns are then those of parseAnswer's items,
-// each of class accepted (the class of code 0), and their references and
-// ids are slices of one string that holds them alone. Any other body, an
+// absent; the recipients it returns are then those of parseAnswer's items
+// under the default rules (of class success: the caller applies a rule of
+// code 0), and their references and ids are slices of one string that holds
+// them alone. Any other body, an
 // error among the recipients included, yields ok false and goes to the full
 // parse. The fuzz tests hold it to agreeing with parseAnswer.
-func quickItems(body []byte, accepted Class) (items []Recipient, ok bool) {
+func quickItems(body []byte) (items []Recipient, ok bool) {
 	if bytes.IndexByte(body, '[') < 0 {
 		return nil, false
 	}
@@ -44,7 +45,7 @@ func quickItems(body []byte, accepted Class) (items []Recipient, ok bool) {
 			if !sized {
 				n, sized = bytes.Count(b[i:], []byte{'{'}), true
 			}
-			items, i = itemsAt(b, i, n, accepted)
+			items, i = itemsAt(b, i, n)
 		default:
 			items, i = nil, skipValue(b, i, 1)
 		}
@@ -68,7 +69,7 @@ func quickItems(body []byte, accepted Class) (items []Recipient, ok bool) {
 // itemsAt reads a result array of accepted recipients, about n of them.
 // Their references and ids are copied into one strings.Builder, whose bytes
 // never change once written, and are slices of its string.
-func itemsAt(b []byte, i, n int, accepted Class) ([]Recipient, int) {
+func itemsAt(b []byte, i, n int) ([]Recipient, int) {
 	items := make([]Recipient, 0, n)
 	var s strings.Builder
 	s.Grow(16 * n)
@@ -82,7 +83,6 @@ func itemsAt(b []byte, i, n int, accepted Class) ([]Recipient, int) {
 		if it, hasCode, i = itemAt(b, &s, i); i < 0 {
 			return nil, -1
 		}
-		it.Class = accepted
 		items, coded = append(items, it), coded || hasCode
 		if i = skipWS(b, i); i >= len(b) {
 			return nil, -1

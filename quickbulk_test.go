@@ -56,7 +56,7 @@ func TestQuickItems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			items, ok := quickItems([]byte(tt.body), rs.forCode(0).Class)
+			items, ok := quickItems([]byte(tt.body))
 			if ok != tt.quick {
 				t.Fatalf("quickItems ok = %v, want %v", ok, tt.quick)
 			}
@@ -71,12 +71,32 @@ func TestQuickItems(t *testing.T) {
 }
 
 func TestQuickItemsBackTheOutcome(t *testing.T) {
-	rs := newRuleSet(Policy{}.withDefaults())
 	body := []byte(`{"result":[{"error":0,"reference":"r1","id":"10"},{"error":"0","reference":"r2","id":"11"}]}`)
-	out, _ := rs.classifyResponse(200, body, false)
-	want := []Recipient{{Reference: "r1", ID: "10"}, {Reference: "r2", ID: "11"}}
-	if out.Class != ClassSuccess || !slices.Equal(out.Recipients, want) {
-		t.Fatalf("outcome %v %+v, want success %+v", out.Class, out.Recipients, want)
+	tests := []struct {
+		name  string
+		code0 *Rule // a rule of code 0, if any
+		class Class // the recipients' and the outcome's
+	}{
+		{"default rules", nil, ClassSuccess},
+		{"code 0 ruled transient", &Rule{Class: ClassTransient}, ClassTransient},
+		{"code 0 ruled account-level", &Rule{Class: ClassAccount}, ClassAccount},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rs := newRuleSet(Policy{}.withDefaults())
+			if tt.code0 != nil {
+				rs.codes[0] = *tt.code0
+			}
+			out, _ := rs.classifyResponse(200, body, false)
+			want := []Recipient{{Reference: "r1", ID: "10", Class: tt.class}, {Reference: "r2", ID: "11", Class: tt.class}}
+			if out.Class != tt.class || !slices.Equal(out.Recipients, want) {
+				t.Fatalf("outcome %v %+v, want %v %+v", out.Class, out.Recipients, tt.class, want)
+			}
+			// The full parse, under the same rules, agrees.
+			if full := rs.recipients(parseAnswer(body).items); !slices.Equal(full, want) {
+				t.Fatalf("the full parse reads %+v", full)
+			}
+		})
 	}
 }
 
@@ -153,7 +173,7 @@ func TestQuickItemsStayLinear(t *testing.T) {
 	}
 	perByte := func(arrays int) float64 {
 		b := body(arrays)
-		if _, ok := quickItems(b, ClassSuccess); !ok {
+		if _, ok := quickItems(b); !ok {
 			t.Fatalf("%d arrays: not read", arrays)
 		}
 		var m0, m1 runtime.MemStats
