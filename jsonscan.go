@@ -4,7 +4,6 @@ package resilient
 // read JSON values in general.
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math/bits"
 )
@@ -49,8 +48,10 @@ func stringEnd(b []byte, i int) int {
 		x := binary.LittleEndian.Uint64(b[j:])
 		q, e := x^'"'*lows, x^'\\'*lows
 		if m := ((q-lows)&^q | (e-lows)&^e | (x-0x20*lows)&^x) & highs; m != 0 {
-			j += bits.TrailingZeros64(m) / 8
-			break
+			if j += bits.TrailingZeros64(m) / 8; b[j] == '"' {
+				return j
+			}
+			return -1
 		}
 	}
 	for ; j < len(b); j++ {
@@ -143,7 +144,7 @@ func skipContainer(b []byte, i, depth int) int {
 }
 
 func skipWord(b []byte, i int, w string) int {
-	if !bytes.HasPrefix(b[i:], []byte(w)) {
+	if len(b)-i < len(w) || string(b[i:i+len(w)]) != w {
 		return -1
 	}
 	return i + len(w)

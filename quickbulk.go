@@ -2,6 +2,7 @@ package resilient
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strings"
 )
 
@@ -74,16 +75,17 @@ func itemsAt(b []byte, i, n int) ([]Recipient, int) {
 	var s strings.Builder
 	s.Grow(16 * n)
 	coded := false
+	var keys itemKeys
 	if i = skipWS(b, i+1); i < len(b) && b[i] == ']' {
 		return nil, -1 // no element: the full parse decides
 	}
 	for i >= 0 && i < len(b) {
-		var it Recipient
+		items = append(items, Recipient{})
 		var hasCode bool
-		if it, hasCode, i = itemAt(b, &s, i); i < 0 {
+		if hasCode, i = itemAt(b, &s, &keys, &items[len(items)-1], i); i < 0 {
 			return nil, -1
 		}
-		items, coded = append(items, it), coded || hasCode
+		coded = coded || hasCode
 		if i = skipWS(b, i); i >= len(b) {
 			return nil, -1
 		}
@@ -102,54 +104,132 @@ func itemsAt(b []byte, i, n int) ([]Recipient, int) {
 	return nil, -1
 }
 
-// itemAt reads one accepted recipient: an object whose error, if any, is 0.
-func itemAt(b []byte, s *strings.Builder, i int) (it Recipient, hasCode bool, _ int) {
+// itemAt reads one accepted recipient into it: an object whose error, if
+// any, is 0. keys holds the keys of the elements before it.
+func itemAt(b []byte, s *strings.Builder, keys *itemKeys, it *Recipient, i int) (hasCode bool, _ int) {
 	if b[i] != '{' {
-		return it, false, -1
+		return false, -1
 	}
 	if i = skipWS(b, i+1); i < len(b) && b[i] == '}' {
-		return it, false, i + 1
+		return false, i + 1
 	}
-	for i >= 0 && i < len(b) {
-		var key []byte
-		if key, i = keyAt(b, i); i < 0 {
-			return it, false, -1
+	for p := 0; i >= 0 && i < len(b); p++ {
+		var kind keyKind
+		if p < len(keys) && keys[p].at(b, i) {
+			kind, i = keys[p].kind, i+len(keys[p].raw)
+		} else if kind, i = keys.read(b, i, p); i < 0 {
+			return false, -1
 		}
-		switch n := len(key); {
-		case n == 5 && asciiIs(key, "error"):
+		switch kind {
+		case keyError:
 			hasCode, i = true, zero(b, i)
-		case n == 9 && asciiIs(key, "reference"):
+		case keyReference:
 			it.Reference, i = textAt(b, s, i)
-		case n == 2 && asciiIs(key, "id"):
+		case keyID:
 			it.ID, i = textAt(b, s, i)
 		default:
 			i = skipValue(b, i, 2)
 		}
 		if i = skipWS(b, i); i < 0 || i >= len(b) {
-			return it, false, -1
+			return false, -1
 		}
 		switch b[i] {
 		case '}':
-			return it, hasCode, i + 1
+			return hasCode, i + 1
 		case ',':
 			i = skipWS(b, i+1)
 		default:
-			return it, false, -1
+			return false, -1
 		}
 	}
-	return it, false, -1
+	return false, -1
+}
+
+// itemKeys remembers the keys of a result array's elements by their place:
+// a server writes every element with the same keys in the same order, so
+// the bytes of an element's key, from its opening quote to its value, name
+// the next element's key at that place in a comparison of a word or two. A
+// key that differs is read in full and remembered in its stead.
+type itemKeys [8]itemKey
+
+// itemKey is a key as written, through its colon and the white space after:
+// its first eight bytes (but the bits of drop, those past a shorter key's
+// end), its last eight bytes, its bytes and what it names. The zero
+// itemKey matches no key, whose first byte is a quote.
+type itemKey struct {
+	head, drop, tail uint64
+	raw              []byte
+	kind             keyKind
+}
+
+// keyKind is what a recipient's key names, in any case.
+type keyKind uint8
+
+const (
+	keyOther keyKind = iota
+	keyError
+	keyReference
+	keyID
+)
+
+// at reports whether b holds the key at i, with a value after it.
+func (k *itemKey) at(b []byte, i int) bool {
+	n := len(k.raw)
+	if len(b)-i <= n|7 || binary.LittleEndian.Uint64(b[i:])&^k.drop != k.head {
+		return false
+	}
+	return n <= 8 || binary.LittleEndian.Uint64(b[i+n-8:]) == k.tail &&
+		(n <= 16 || string(b[i+8:i+n-8]) == string(k.raw[8:n-8]))
+}
+
+// read reads the key at b[i] in full and remembers it as the p-th.
+func (k *itemKeys) read(b []byte, i, p int) (keyKind, int) {
+	start := i
+	key, i := keyAt(b, i)
+	if i < 0 {
+		return keyOther, -1
+	}
+	kind := keyOther
+	switch n := len(key); {
+	case n == 5 && asciiIs(key, "error"):
+		kind = keyError
+	case n == 9 && asciiIs(key, "reference"):
+		kind = keyReference
+	case n == 2 && asciiIs(key, "id"):
+		kind = keyID
+	}
+	if p < len(k) {
+		k[p] = newItemKey(b[start:i], kind)
+	}
+	return kind, i
+}
+
+func newItemKey(raw []byte, kind keyKind) itemKey {
+	k := itemKey{raw: raw, kind: kind}
+	var w [8]byte
+	copy(w[:], raw)
+	k.head = binary.LittleEndian.Uint64(w[:])
+	if n := len(raw); n < 8 {
+		k.drop = ^uint64(0) << (8 * n)
+	} else {
+		k.tail = binary.LittleEndian.Uint64(raw[n-8:])
+	}
+	return k
 }
 
 // zero reads a code of 0, written 0 or "0"; any other code is not for the
 // quick reader.
 func zero(b []byte, i int) int {
-	if j := skipWord(b, i, `"0"`); j > 0 {
-		return j
+	switch {
+	case b[i] == '0':
+		if i+1 < len(b) && isNumberByte(b[i+1]) {
+			return -1
+		}
+		return i + 1
+	case b[i] == '"' && len(b)-i >= 3 && b[i+1] == '0' && b[i+2] == '"':
+		return i + 3
 	}
-	if b[i] != '0' || i+1 < len(b) && isNumberByte(b[i+1]) {
-		return -1
-	}
-	return i + 1
+	return -1
 }
 
 // textAt reads a reference or an id as text(v) would: a string as it is,
