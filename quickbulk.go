@@ -128,7 +128,13 @@ func itemAt(b []byte, s *strings.Builder, keys *itemKeys, it *Recipient, i int) 
 		case keyID:
 			it.ID, i = textAt(b, s, i)
 		default:
-			i = skipValue(b, i, 2)
+			if b[i] == '"' { // a string, the most common value
+				if i = stringEnd(b, i); i >= 0 {
+					i++
+				}
+			} else {
+				i = skipValue(b, i, 2)
+			}
 		}
 		if i = skipWS(b, i); i < 0 || i >= len(b) {
 			return false, -1
