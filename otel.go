@@ -73,6 +73,7 @@ type telemetry struct {
 	prop   propagation.TextMapPropagator
 	log    *slog.Logger
 	m      instruments
+	urls   urlCache // the attempt spans' url.full
 }
 
 func newTelemetry(cfg telemetryConfig) *telemetry {
@@ -199,7 +200,7 @@ func (t *telemetry) startAttempt(tc *telCall, r *http.Request, attempt int) (*ht
 		return r, telAttempt{}
 	}
 	attrs := append(append(tc.spare(), tc.attrs...),
-		semconv.URLFull(redactURL(r.URL)), rc.AttemptKey.Int(attempt))
+		semconv.URLFull(t.urls.full(r.URL)), rc.AttemptKey.Int(attempt))
 	if attempt > 1 {
 		attrs = append(attrs, semconv.HTTPRequestResendCount(attempt-1))
 	}

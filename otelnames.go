@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // serverOf returns the host and the port, explicit or the scheme's.
@@ -104,6 +105,44 @@ var operations = func() map[string]string {
 	}
 	return m
 }()
+
+// urlCache remembers url.full of one URL that has nothing to redact (a
+// Transport's calls go to few endpoints, most to one), so that an attempt
+// span's url.full costs no string of its own. A URL that differs is
+// written out as before; every eighth one in a row takes the place. The
+// zero urlCache is empty and ready; it is safe for concurrent use.
+type urlCache struct {
+	last   atomic.Pointer[cachedURL]
+	misses atomic.Uint32
+}
+
+// cachedURL is a URL with nothing to redact, by the parts that make it, and
+// its url.full.
+type cachedURL struct {
+	scheme, host, path, full string
+}
+
+// full returns redactURL(u).
+func (c *urlCache) full(u *url.URL) string {
+	if !plainURL(u) {
+		return redactURL(u)
+	}
+	if e := c.last.Load(); e != nil && e.scheme == u.Scheme && e.host == u.Host && e.path == u.Path {
+		return e.full
+	}
+	full := u.String()
+	if c.misses.Add(1)%8 == 1 {
+		c.last.Store(&cachedURL{scheme: u.Scheme, host: u.Host, path: u.Path, full: full})
+	}
+	return full
+}
+
+// plainURL reports whether u is made of its scheme, host and path alone,
+// with nothing to redact.
+func plainURL(u *url.URL) bool {
+	return u.Opaque == "" && u.User == nil && u.RawPath == "" && !u.ForceQuery && u.RawQuery == "" &&
+		u.Fragment == "" && u.RawFragment == "" && !u.OmitHost && !strings.Contains(u.Path, "reference")
+}
 
 // redactURL is url.full without secrets: no user info, every query value
 // REDACTED, and the path segment after "reference" (a client reference)

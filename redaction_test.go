@@ -3,6 +3,7 @@ package resilient
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -80,5 +81,50 @@ func TestUndocumentedCodesShareOneSeries(t *testing.T) {
 	}
 	if len(types) != 1 || !types["notificore_other"] {
 		t.Errorf("error.type values %v, want one shared value", types)
+	}
+}
+
+func TestURLCache(t *testing.T) {
+	urls := []string{
+		"https://api.notificore.com/rest/sms/create",
+		"https://api.notificore.com/rest/sms/create",
+		"http://api.notificore.com/rest/sms/create",
+		"https://api2.notificore.com/rest/sms/create",
+		"https://api.notificore.com/rest/sms/create?x=1",
+		"https://user:secret@api.notificore.com/rest/sms/create",
+		"https://api.notificore.com/rest/sms/reference/r-42",
+		"https://api.notificore.com/rest/sms/create#frag",
+		"https://api.notificore.com/rest/sms/a%2Fb",
+		"https://api.notificore.com/rest/sms/a b",
+		"https://api.notificore.com/rest/sms/create?",
+		"https://api.notificore.com/rest/sms/create",
+	}
+	var c urlCache
+	for round := range 20 { // every eighth miss in a row takes the place
+		for i, raw := range urls {
+			u, err := url.Parse(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := c.full(u), redactURL(u); got != want {
+				t.Fatalf("round %d, %d: full(%q) = %q, want %q", round, i, raw, got, want)
+			}
+		}
+	}
+	var fresh urlCache
+	u, _ := url.Parse(urls[0])
+	fresh.full(u) // the first miss takes the place
+	if n := testing.AllocsPerRun(100, func() { fresh.full(u) }); n != 0 {
+		t.Errorf("a remembered URL costs %v allocations, want 0", n)
+	}
+	other, _ := url.Parse(urls[3])
+	for range 7 { // the next seven do not
+		fresh.full(other)
+	}
+	if n := testing.AllocsPerRun(100, func() { fresh.full(u) }); n != 0 {
+		t.Errorf("after seven other URLs, the remembered one costs %v allocations, want 0", n)
+	}
+	if fresh.full(other); fresh.full(other) != redactURL(other) || testing.AllocsPerRun(10, func() { fresh.full(other) }) != 0 {
+		t.Error("the eighth miss in a row did not take the place")
 	}
 }
