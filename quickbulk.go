@@ -161,7 +161,7 @@ type itemKeys [8]itemKey
 // itemKey is a key as written, through its colon and the white space after:
 // its first eight bytes (but the bits of drop, those past a shorter key's
 // end), its last eight bytes, its bytes and what it names. The zero
-// itemKey matches no key, whose first byte is a quote.
+// itemKey matches nothing.
 type itemKey struct {
 	head, drop, tail uint64
 	raw              []byte
@@ -181,7 +181,7 @@ const (
 // at reports whether b holds the key at i, with a value after it.
 func (k *itemKey) at(b []byte, i int) bool {
 	n := len(k.raw)
-	if len(b)-i <= n|7 || binary.LittleEndian.Uint64(b[i:])&^k.drop != k.head {
+	if n == 0 || len(b)-i <= n|7 || binary.LittleEndian.Uint64(b[i:])&^k.drop != k.head {
 		return false
 	}
 	return n <= 8 || binary.LittleEndian.Uint64(b[i+n-8:]) == k.tail &&
