@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -127,4 +128,30 @@ func TestURLCache(t *testing.T) {
 	if fresh.full(other); fresh.full(other) != redactURL(other) || testing.AllocsPerRun(10, func() { fresh.full(other) }) != 0 {
 		t.Error("the eighth miss in a row did not take the place")
 	}
+}
+
+func TestURLCacheConcurrent(t *testing.T) {
+	var c urlCache
+	var us []*url.URL
+	for _, raw := range []string{"https://api.notificore.com/rest/sms/create", "https://api.notificore.com/rest/common/balance",
+		"https://one.test/a", "https://two.test/a", "https://api.notificore.com/rest/sms/create?x=1"} {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		us = append(us, u)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 2000 {
+				u := us[(g+i*(g+1))%len(us)]
+				if got, want := c.full(u), redactURL(u); got != want {
+					t.Errorf("full(%v) = %q, want %q", u, got, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
