@@ -109,8 +109,9 @@ var operations = func() map[string]string {
 // urlCache remembers url.full of one URL that has nothing to redact (a
 // Transport's calls go to few endpoints, most to one), so that an attempt
 // span's url.full costs no string of its own. A URL that differs is
-// written out as before; every eighth one in a row takes the place. The
-// zero urlCache is empty and ready; it is safe for concurrent use.
+// written out as before, and every eighth such miss takes the place: a
+// URL called now and then does not push out the one called most. The zero
+// urlCache is empty and ready; it is safe for concurrent use.
 type urlCache struct {
 	last   atomic.Pointer[cachedURL]
 	misses atomic.Uint32

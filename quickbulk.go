@@ -210,6 +210,7 @@ func (k *itemKeys) read(b []byte, i, p int) (keyKind, int) {
 	return kind, i
 }
 
+// newItemKey remembers raw, a key of kind as written.
 func newItemKey(raw []byte, kind keyKind) itemKey {
 	k := itemKey{raw: raw, kind: kind}
 	var w [8]byte

@@ -101,7 +101,7 @@ func TestURLCache(t *testing.T) {
 		"https://api.notificore.com/rest/sms/create",
 	}
 	var c urlCache
-	for round := range 20 { // every eighth miss in a row takes the place
+	for round := range 20 { // every eighth miss takes the place
 		for i, raw := range urls {
 			u, err := url.Parse(raw)
 			if err != nil {
