@@ -85,10 +85,10 @@ func TestRegistryFilterHoldsEveryState(t *testing.T) {
 	wg.Wait()
 	p := cs.present.Load()
 	n := 0
-	cs.accts.Range(func(k, _ any) bool {
+	cs.accts.rangeAll(func(a account, _ *acctState) bool {
 		n++
-		if !p.has(k.(account)) {
-			t.Errorf("account %v in the registry, not in its filter", k)
+		if !p.has(a) {
+			t.Errorf("account %v in the registry, not in its filter", a)
 		}
 		return true
 	})

@@ -8,14 +8,15 @@ import (
 // circuits is a Transport's registry of circuits: one per host, with the
 // host's window and retry budget, and one per account that failed (a
 // healthy account holds nothing). It is safe for concurrent use; a call to a
-// healthy host takes no lock.
+// healthy host and an account that holds nothing takes no lock, and one to
+// an account that holds state the read lock of its shard of accts.
 type circuits struct {
 	cfg    circuitConfig
 	budget RetryBudget
 	fleet  Fleet
 	clock  clock
 
-	accts  sync.Map // account -> *acctState
+	accts  acctMap
 	nAccts atomic.Int64
 	// made counts the states put in accts, each once it is there: a lookup
 	// that found none, with made read before it, is as true as a new one
@@ -97,8 +98,8 @@ func (cs *circuits) account(a account, create bool) *acctState {
 		return nil
 	}
 	if p := cs.present.Load(); p == nil || p.has(a) {
-		if s, ok := cs.accts.Load(a); ok {
-			return s.(*acctState)
+		if s, ok := cs.accts.load(a); ok {
+			return s
 		}
 	}
 	if !create {
@@ -107,14 +108,14 @@ func (cs *circuits) account(a account, create bool) *acctState {
 	cs.addMu.Lock()
 	defer cs.addMu.Unlock()
 	cs.mark(a)
-	s, loaded := cs.accts.LoadOrStore(a, new(acctState))
+	s, loaded := cs.accts.loadOrStore(a, new(acctState))
 	if !loaded {
 		cs.made.Add(1)
 		if cs.nAccts.Add(1) > int64(cs.cfg.maxCircuits) {
 			cs.shrink(a)
 		}
 	}
-	return s.(*acctState)
+	return s
 }
 
 // mark sets a's bit in the presence filter before a's state is added,
@@ -127,8 +128,8 @@ func (cs *circuits) mark(a account) {
 		return
 	}
 	p := newPresence(n)
-	cs.accts.Range(func(k, _ any) bool {
-		p.add(k.(account))
+	cs.accts.rangeAll(func(a account, _ *acctState) bool {
+		p.add(a)
 		return true
 	})
 	p.add(a)
@@ -138,7 +139,7 @@ func (cs *circuits) mark(a account) {
 // forget drops a's state once it holds nothing. A change made to it
 // meanwhile puts it back (see pin).
 func (cs *circuits) forget(a account, s *acctState) {
-	if s.empty() && cs.accts.CompareAndDelete(a, s) {
+	if s.empty() && cs.accts.compareAndDelete(a, s) {
 		cs.nAccts.Add(-1)
 		if !s.empty() {
 			if other := cs.pin(a, s); other != nil {
@@ -166,8 +167,8 @@ func (s *acctState) adopt(old *acctState) {
 // the state that took s's place, if any, for the caller to apply its change
 // there too.
 func (cs *circuits) pin(a account, s *acctState) (other *acctState) {
-	if cur, ok := cs.accts.Load(a); ok {
-		if cur := cur.(*acctState); cur != s {
+	if cur, ok := cs.accts.load(a); ok {
+		if cur != s {
 			return cur
 		}
 		return nil
@@ -175,13 +176,13 @@ func (cs *circuits) pin(a account, s *acctState) (other *acctState) {
 	cs.addMu.Lock()
 	defer cs.addMu.Unlock()
 	cs.mark(a)
-	cur, loaded := cs.accts.LoadOrStore(a, s)
+	cur, loaded := cs.accts.loadOrStore(a, s)
 	if !loaded {
 		cs.made.Add(1)
 		cs.nAccts.Add(1)
 		return nil
 	}
-	if cur := cur.(*acctState); cur != s {
+	if cur != s {
 		return cur
 	}
 	return nil
@@ -191,12 +192,11 @@ func (cs *circuits) pin(a account, s *acctState) (other *acctState) {
 func (cs *circuits) shrink(keep account) {
 	target := int64(cs.cfg.maxCircuits) * 3 / 4
 	for _, closedOnly := range [...]bool{true, false} {
-		cs.accts.Range(func(k, v any) bool {
+		cs.accts.rangeAll(func(a account, s *acctState) bool {
 			if cs.nAccts.Load() <= target {
 				return false
 			}
-			a, s := k.(account), v.(*acctState)
-			if a != keep && (!closedOnly || s.empty()) && cs.accts.CompareAndDelete(a, s) {
+			if a != keep && (!closedOnly || s.empty()) && cs.accts.compareAndDelete(a, s) {
 				cs.nAccts.Add(-1)
 			}
 			return true
