@@ -18,12 +18,14 @@ type acctMap struct {
 type acctShard struct {
 	mu sync.RWMutex
 	m  map[account]*acctState
-	_  [64 - 32]byte // a shard to a cache line, so that shards do not share one
+	_  [64]byte // so that no two shards' locks share a cache line
 }
 
-// shard returns a's shard: by its top bits, accounts being fingerprints.
+// shard returns a's shard, by the top bits of a multiplied by an odd
+// constant: spread whatever the accounts are (fingerprints, or the values
+// a Fleet reports).
 func (am *acctMap) shard(a account) *acctShard {
-	return &am.shards[uint64(a)>>58]
+	return &am.shards[uint64(a)*0x9e3779b97f4a7c15>>58]
 }
 
 // load returns a's state, if any.
@@ -57,7 +59,7 @@ func (am *acctMap) compareAndDelete(a account, s *acctState) bool {
 	sh := am.shard(a)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if sh.m[a] != s {
+	if cur, ok := sh.m[a]; !ok || cur != s {
 		return false
 	}
 	delete(sh.m, a)
