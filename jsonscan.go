@@ -65,6 +65,14 @@ func stringEnd(b []byte, i int) int {
 	return -1
 }
 
+// skipString reads the string at b[i], which holds its opening quote.
+func skipString(b []byte, i int) int {
+	if i = stringEnd(b, i); i < 0 {
+		return -1
+	}
+	return i + 1
+}
+
 // keyAt reads an object key (which must be ASCII, for an encoding/json
 // match of a key outside it is not ASCII's) and its colon, and returns the
 // key and the offset of the value.
@@ -96,10 +104,7 @@ func skipValue(b []byte, i, depth int) int {
 	}
 	switch c := b[i]; c {
 	case '"':
-		if i = stringEnd(b, i); i < 0 {
-			return -1
-		}
-		return i + 1
+		return skipString(b, i)
 	case '{', '[':
 		return skipContainer(b, i, depth)
 	case 't':

@@ -125,7 +125,7 @@ type cachedURL struct {
 
 // full returns redactURL(u).
 func (c *urlCache) full(u *url.URL) string {
-	if !plainURL(u) {
+	if !nothingToRedact(u) || !partsOnly(u) {
 		return redactURL(u)
 	}
 	if e := c.last.Load(); e != nil && e.scheme == u.Scheme && e.host == u.Host && e.path == u.Path {
@@ -138,19 +138,24 @@ func (c *urlCache) full(u *url.URL) string {
 	return full
 }
 
-// plainURL reports whether u is made of its scheme, host and path alone,
-// with nothing to redact.
-func plainURL(u *url.URL) bool {
-	return u.Opaque == "" && u.User == nil && u.RawPath == "" && !u.ForceQuery && u.RawQuery == "" &&
-		u.Fragment == "" && u.RawFragment == "" && !u.OmitHost && !strings.Contains(u.Path, "reference")
+// partsOnly reports whether u's url.full is made of its scheme, host and
+// path alone, the parts a cachedURL compares.
+func partsOnly(u *url.URL) bool {
+	return u.Opaque == "" && u.RawPath == "" && !u.ForceQuery && u.RawFragment == "" && !u.OmitHost
+}
+
+// nothingToRedact reports whether u holds none of what redactURL redacts,
+// so that its url.full is u.String().
+func nothingToRedact(u *url.URL) bool {
+	return u.User == nil && u.RawQuery == "" && !strings.Contains(u.Path, "reference") && u.Fragment == ""
 }
 
 // redactURL is url.full without secrets: no user info, every query value
 // REDACTED, and the path segment after "reference" (a client reference)
 // REDACTED.
 func redactURL(u *url.URL) string {
-	if u.User == nil && u.RawQuery == "" && !strings.Contains(u.Path, "reference") && u.Fragment == "" {
-		return u.String() // nothing to redact
+	if nothingToRedact(u) {
+		return u.String()
 	}
 	r := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
 	if u.User != nil {

@@ -129,9 +129,7 @@ func itemAt(b []byte, s *strings.Builder, keys *itemKeys, it *Recipient, i int) 
 			it.ID, i = textAt(b, s, i)
 		default:
 			if b[i] == '"' { // a string, the most common value
-				if i = stringEnd(b, i); i >= 0 {
-					i++
-				}
+				i = skipString(b, i)
 			} else {
 				i = skipValue(b, i, 2)
 			}
