@@ -27,6 +27,11 @@ func TestAdversarialJSONCodeEncodings(t *testing.T) {
 		{`{"error":11.0}`, ClassTransient, 11},
 		{`{"error":1.1e1}`, ClassTransient, 11},
 		{`{"error":1100E-2}`, ClassTransient, 11},
+		{`{"error":0.11e2}`, ClassTransient, 11},
+		{`{"error":1.1e2}`, ClassPermanent, 110}, // a float parse that rounds off reads 110.00000000000001
+		{`{"error":2.3e2}`, ClassPermanent, 230},
+		{`{"error":0.8e1}`, ClassAccount, 8},
+		{`{"error":2.00000000000000000001}`, ClassAccount, 2}, // nearest float64 is 2, as encoding/json reads it
 		{`{"error":"\u0031\u0031"}`, ClassTransient, 11},
 		{`{"\u0065rror":11}`, ClassTransient, 11},
 		{`{"ERROR":11}`, ClassTransient, 11},

@@ -103,6 +103,30 @@ func TestClassifyRecipientsKeepDetails(t *testing.T) {
 	}
 }
 
+// Ids and references arrive as strings and as numbers: an integer reads as
+// written, any other number as its nearest float64, without a fraction when
+// it has none.
+func TestClassifyRecipientNumberIDs(t *testing.T) {
+	rs := newRuleSet(Policy{}.withDefaults())
+	for _, tt := range []struct{ raw, want string }{
+		{`12`, "12"},
+		{`-3`, "-3"},
+		{`1.1e2`, "110"},
+		{`2.3e2`, "230"},
+		{`12.5`, "12.5"},
+		{`1e20`, "1e+20"},
+		{`9007199254740993`, "9007199254740993"}, // beyond float64's integers
+		{`-0`, "-0"},
+		{`1.0`, "1"},
+	} {
+		body := `{"result":[{"error":0,"id":` + tt.raw + `,"reference":` + tt.raw + `},{"error":0,"id":"x"}]}`
+		out, _ := rs.classifyResponse(200, []byte(body), false)
+		if len(out.Recipients) != 2 || out.Recipients[0].ID != tt.want || out.Recipients[0].Reference != tt.want {
+			t.Errorf("id %s: recipients %+v, want ID and Reference %q", tt.raw, out.Recipients, tt.want)
+		}
+	}
+}
+
 func TestClassifyUnread(t *testing.T) {
 	rs := newRuleSet(Policy{}.withDefaults())
 	out, _ := rs.classifyResponse(200, nil, true)

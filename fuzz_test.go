@@ -113,7 +113,7 @@ var fuzzSeeds = []string{
 	`{"error":"\u0031\u0031"}`, `{"result":[1,"x",null,{"error":{}}]}`, `{"errors":"x"}`,
 	// Valid encodings that hide a code from a naive reader.
 	`{"Error":11}`, `{"ERROR":"11"}`, `{"\u0065rror":11}`, `{"error":0,"error":11}`, `{"error":11,"error":0}`,
-	`{"error":1.1e1}`, `{"error":110e-1}`, `{"error":" 11 "}`, `{"error":"+11"}`, `{"erro\u0072":8}`,
+	`{"error":1.1e1}`, `{"error":110e-1}`, `{"error":1.1e2}`, `{"result":[{"error":0,"id":2.3e2}]}`, `{"error":" 11 "}`, `{"error":"+11"}`, `{"erro\u0072":8}`,
 	`{"result":{"ERROR":8}}`, `{"error":0,"result":{"error":2}}`, `{"error":11,"result":[{"error":0}]}`,
 	`{"message":"Unavailable for your account status","errors":[]}`, `{"MESSAGE":"x"}`, `{"me\u017f\u017fage":"x"}`,
 	`{"error":0,"errors":{"phones.0.reference_id":["taken"]}}`, " \n{\"error\":\t11 }", `{"error":-0}`, `{"error":0.0}`,

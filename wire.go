@@ -136,7 +136,7 @@ func codeOf(v *fastjson.Value) wireCode {
 	case fastjson.TypeNull, fastjson.TypeFalse:
 		return wireCode{}
 	case fastjson.TypeNumber:
-		f, err := v.Float64()
+		f, err := numberOf(v)
 		if err != nil || f != math.Trunc(f) || math.Abs(f) >= 1<<31 {
 			return wireCode{set: true, bad: true}
 		}
@@ -152,6 +152,19 @@ func codeOf(v *fastjson.Value) wireCode {
 		}
 	}
 	return wireCode{set: true, bad: true}
+}
+
+// numberOf reads a JSON number as the nearest float64, as encoding/json
+// does. fastjson's own Float64 rounds some exponents off (1.1e2 reads as
+// 110.00000000000001), which would make code 110 a malformed code.
+func numberOf(v *fastjson.Value) (float64, error) {
+	var buf [32]byte
+	raw := v.MarshalTo(buf[:0])
+	if isInteger(raw) && len(raw) < 10 {
+		n, _ := atoi(raw)
+		return float64(n), nil
+	}
+	return strconv.ParseFloat(string(raw), 64)
 }
 
 // atoi parses a decimal integer of at most nine digits, with an optional
@@ -177,19 +190,18 @@ func atoi(b []byte) (int, bool) {
 	return n, true
 }
 
-// text reads a string, or a number as written (ids and references arrive as
-// both); any other value reads as "".
+// text reads a string, or a number (ids and references arrive as both): an
+// integer as written, any other number as its nearest float64 in the
+// shortest form, without a fraction when it has none; any other value reads
+// as "".
 func text(v *fastjson.Value) string {
 	switch typeOf(v) {
 	case fastjson.TypeString:
 		s, _ := v.StringBytes()
 		return string(s)
 	case fastjson.TypeNumber:
-		f, _ := v.Float64()
-		if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-			return strconv.FormatInt(int64(f), 10)
-		}
-		return strconv.FormatFloat(f, 'g', -1, 64)
+		var buf [32]byte
+		return string(appendNumber(buf[:0], v))
 	}
 	return ""
 }
@@ -201,7 +213,8 @@ func textLen(v *fastjson.Value) int {
 		sb, _ := v.StringBytes()
 		return len(sb)
 	case fastjson.TypeNumber:
-		return 24
+		var buf [32]byte
+		return max(24, len(v.MarshalTo(buf[:0])))
 	}
 	return 0
 }
@@ -213,14 +226,40 @@ func writeText(b *strings.Builder, v *fastjson.Value) {
 		sb, _ := v.StringBytes()
 		b.Write(sb)
 	case fastjson.TypeNumber:
-		f, _ := v.Float64()
 		var buf [32]byte
-		if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-			b.Write(strconv.AppendInt(buf[:0], int64(f), 10))
-		} else {
-			b.Write(strconv.AppendFloat(buf[:0], f, 'g', -1, 64))
+		b.Write(appendNumber(buf[:0], v))
+	}
+}
+
+// appendNumber appends the text of the number v to dst.
+func appendNumber(dst []byte, v *fastjson.Value) []byte {
+	start := len(dst)
+	dst = v.MarshalTo(dst)
+	if isInteger(dst[start:]) {
+		return dst
+	}
+	f, _ := numberOf(v)
+	dst = dst[:start]
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		return strconv.AppendInt(dst, int64(f), 10)
+	}
+	return strconv.AppendFloat(dst, f, 'g', -1, 64)
+}
+
+// isInteger reports whether b is digits with an optional minus sign.
+func isInteger(b []byte) bool {
+	if len(b) > 0 && b[0] == '-' {
+		b = b[1:]
+	}
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
 		}
 	}
+	return true
 }
 
 func (c wireCode) isError() bool { return c.set && (c.bad || c.n != 0) }
