@@ -125,6 +125,8 @@ var fuzzSeeds = []string{
 	`{"result":[{"error":0,"id":12}]}`, `{"result":[{"error":0}],"result":{"error":8}}`, `{"result":[{"error":0},7]}`,
 	`{"result":[{"error":0}]} x`, `{"result":[{"error":00}]}`, `{"result":[{"error":0.0}]}`, `{"result":[{"id":"1"}]}`,
 	`{"result":[{"error":0,"x":{"y":[1,-2.5e+3,true,false,null,"z"]}}]}`, `{"result":[{"error":0,}]}`,
+	// Elements read by the shape of the one before, then ones that leave it.
+	`{"result":[{"error":0,"reference":"r1","id":"1"},{"error":0,"reference":"r22","id":"2"},{"error":0,"reference":null,"id":"3"},{"error":0,"reference":"r4","id":"4\"},{"error":0,"reference":"r5","id":"5","x":1}]}`,
 	// Elements whose keys repeat (remembered by place), then change.
 	`{"result":[{"error":0,"errorDescription":"No errors","reference":"r1","id":"1"},{"error":0,"errorDescription":"No errors","reference":"r2","id":"2"},{"error" :0,"errorDescriptioN":"x","referencE":"r3","iD":"3","id":"4"}]}`,
 }

@@ -37,17 +37,11 @@ func skipSpaces(b []byte, i int) int {
 
 // stringEnd reads the string at b[i], which holds its opening quote, and
 // returns the offset of its closing quote, or -1 when the string holds an
-// escape or a control character first. It looks at eight bytes at a time:
-// for x the word and k·0x01… a byte k in every byte, (x-k·0x01…)&^x&0x80…
-// flags the bytes of x below k, the lowest of them exactly; a quote and a
-// backslash are the bytes below 1 of x^'"'·0x01… and x^'\\'·0x01….
+// escape or a control character first. It looks at eight bytes at a time.
 func stringEnd(b []byte, i int) int {
-	const lows, highs = 0x0101010101010101, 0x8080808080808080
 	j := i + 1
 	for ; j+8 <= len(b); j += 8 {
-		x := binary.LittleEndian.Uint64(b[j:])
-		q, e := x^'"'*lows, x^'\\'*lows
-		if m := ((q-lows)&^q | (e-lows)&^e | (x-0x20*lows)&^x) & highs; m != 0 {
+		if m := specials(binary.LittleEndian.Uint64(b[j:])); m != 0 {
 			if j += bits.TrailingZeros64(m) / 8; b[j] == '"' {
 				return j
 			}
@@ -63,6 +57,18 @@ func stringEnd(b []byte, i int) int {
 		}
 	}
 	return -1
+}
+
+// specials flags the bytes of x that end a string or are not for the quick
+// reader (a quote, a backslash, a control character) with their high bit.
+// It flags every such byte, the lowest exactly, and may flag a byte above
+// one that is none. For k·0x01… a byte k in every byte, (x-k·0x01…)&^x&0x80…
+// flags the bytes of x below k; a quote and a backslash are the bytes below
+// 1 of x^'"'·0x01… and x^'\\'·0x01….
+func specials(x uint64) uint64 {
+	const lows, highs = 0x0101010101010101, 0x8080808080808080
+	q, e := x^'"'*lows, x^'\\'*lows
+	return ((q-lows)&^q | (e-lows)&^e | (x-0x20*lows)&^x) & highs
 }
 
 // skipString reads the string at b[i], which holds its opening quote.

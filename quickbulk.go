@@ -68,6 +68,8 @@ func quickItems(body []byte) (items []Recipient, ok bool) {
 }
 
 // itemsAt reads a result array of accepted recipients, about n of them.
+// An element is read by the shape of the last one read in full when it has
+// it (quickshape.go), and in full, giving the shape, when it does not.
 // Their references and ids are copied into one strings.Builder, whose bytes
 // never change once written, and are slices of its string.
 func itemsAt(b []byte, i, n int) ([]Recipient, int) {
@@ -76,15 +78,21 @@ func itemsAt(b []byte, i, n int) ([]Recipient, int) {
 	s.Grow(16 * n)
 	coded := false
 	var keys itemKeys
+	var shape itemShape
 	if i = skipWS(b, i+1); i < len(b) && b[i] == ']' {
 		return nil, -1 // no element: the full parse decides
 	}
 	for i >= 0 && i < len(b) {
 		items = append(items, Recipient{})
-		var hasCode bool
-		if hasCode, i = itemAt(b, &s, &keys, &items[len(items)-1], i); i < 0 {
-			return nil, -1
+		it := &items[len(items)-1]
+		hasCode, next := shape.read(b, &s, it, i)
+		if next < 0 {
+			*it = Recipient{}
+			if hasCode, next = itemAt(b, &s, &keys, &shapeRecorder{sh: &shape}, it, i); next < 0 {
+				return nil, -1
+			}
 		}
+		i = next
 		coded = coded || hasCode
 		if i = skipWS(b, i); i >= len(b) {
 			return nil, -1
@@ -105,12 +113,15 @@ func itemsAt(b []byte, i, n int) ([]Recipient, int) {
 }
 
 // itemAt reads one accepted recipient into it: an object whose error, if
-// any, is 0. keys holds the keys of the elements before it.
-func itemAt(b []byte, s *strings.Builder, keys *itemKeys, it *Recipient, i int) (hasCode bool, _ int) {
+// any, is 0. keys holds the keys of the elements before it; rec notes the
+// element's shape.
+func itemAt(b []byte, s *strings.Builder, keys *itemKeys, rec *shapeRecorder, it *Recipient, i int) (hasCode bool, _ int) {
 	if b[i] != '{' {
 		return false, -1
 	}
+	rec.begin(i)
 	if i = skipWS(b, i+1); i < len(b) && b[i] == '}' {
+		rec.end(b, i+1, false)
 		return false, i + 1
 	}
 	for p := 0; i >= 0 && i < len(b); p++ {
@@ -123,10 +134,17 @@ func itemAt(b []byte, s *strings.Builder, keys *itemKeys, it *Recipient, i int) 
 		switch kind {
 		case keyError:
 			hasCode, i = true, zero(b, i)
-		case keyReference:
-			it.Reference, i = textAt(b, s, i)
-		case keyID:
-			it.ID, i = textAt(b, s, i)
+		case keyReference, keyID:
+			open := i
+			var t string
+			if t, i = textAt(b, s, i); i >= 0 && b[open] == '"' {
+				rec.slot(b, kind, open, i-1)
+			}
+			if kind == keyReference {
+				it.Reference = t
+			} else {
+				it.ID = t
+			}
 		default:
 			if b[i] == '"' { // a string, the most common value
 				i = skipString(b, i)
@@ -139,6 +157,7 @@ func itemAt(b []byte, s *strings.Builder, keys *itemKeys, it *Recipient, i int) 
 		}
 		switch b[i] {
 		case '}':
+			rec.end(b, i+1, hasCode)
 			return hasCode, i + 1
 		case ',':
 			i = skipWS(b, i+1)

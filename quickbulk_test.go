@@ -67,6 +67,27 @@ func TestQuickItems(t *testing.T) {
 		{"a remembered key at the end", `{"result":[{"error":0},{"error":`, false},
 		{"a remembered key without a value", `{"result":[{"error":0,"reference":"a"},{"error":0,"reference":}]}`, false},
 		{"long texts", `{"result":[{"error":0,"reference":"` + strings.Repeat("r", 40) + `","id":"` + strings.Repeat("7", 33) + `"}]}`, true},
+		// Elements read by the shape of the one before, and ones that leave it.
+		{"texts of other lengths later", `{"result":[{"error":0,"reference":"r1","id":"9"},{"error":0,"reference":"r100","id":"10"},{"error":0,"reference":"","id":"11111111111111111"}]}`, true},
+		{"a skipped value differs later", `{"result":[{"error":0,"reference":"a","price":0.02},{"error":0,"reference":"b","price":0.025},{"error":0,"reference":"c","price":0.025}]}`, true},
+		{"a text then null", `{"result":[{"error":0,"reference":"a","id":"1"},{"error":0,"reference":null,"id":"2"},{"error":0,"reference":"c","id":"3"}]}`, true},
+		{"null then a text", `{"result":[{"error":0,"reference":null},{"error":0,"reference":"b"}]}`, true},
+		{"an escape in a later text", `{"result":[{"error":0,"reference":"a"},{"error":0,"reference":"b\"c"}]}`, false},
+		{"a control character in a later text", "{\"result\":[{\"error\":0,\"id\":\"a\"},{\"error\":0,\"id\":\"b\x01\"}]}", false},
+		{"a later text that swallows the next key", `{"result":[{"error":0,"reference":"a","id":"1"},{"error":0,"reference":"a\",\"id\":\"2"}]}`, false},
+		{"a later text that ends early", `{"result":[{"error":0,"reference":"a","id":"1"},{"error":0,"reference":"a","x":"y","id":"2"}]}`, true},
+		{"a later element with a key more", `{"result":[{"error":0,"id":"1"},{"error":0,"id":"2","reference":"r"},{"error":0,"id":"3"}]}`, true},
+		{"a later element with a key less", `{"result":[{"error":0,"id":"1","reference":"r"},{"error":0,"id":"2"}]}`, true},
+		{"a later element without a code", `{"result":[{"error":0,"id":"1"},{"id":"2"},{"error":0,"id":"3"}]}`, true},
+		{"a later code in place of the shape's", `{"result":[{"error":0,"id":"1"},{"error":1,"id":"2"}]}`, false},
+		{"a later id as a number", `{"result":[{"error":0,"id":"1"},{"error":0,"id":2}]}`, false},
+		{"more texts than a shape holds", `{"result":[{"error":0,"id":"1","id":"2","id":"3","id":"4","reference":"5"},{"error":0,"id":"1","id":"2","id":"3","id":"4","reference":"6"}]}`, true},
+		{"as many texts as a shape holds", `{"result":[{"error":0,"id":"1","id":"2","id":"3","reference":"4"},{"error":0,"id":"5","id":"6","id":"7","reference":"8"}]}`, true},
+		{"a later element cut short", `{"result":[{"error":0,"reference":"a","id":"1"},{"error":0,"reference":"b","id":"2"`, false},
+		{"a later element cut in its text", `{"result":[{"error":0,"reference":"a","id":"1"},{"error":0,"reference":"b`, false},
+		{"a later text outside ASCII", `{"result":[{"error":0,"reference":"a"},{"error":0,"reference":"é"}]}`, true},
+		{"a later empty element", `{"result":[{"error":0,"reference":"a"},{},{"error":0,"reference":"b"}]}`, true},
+		{"white space that differs later", `{"result":[{"error":0,"reference":"a"},{"error":0, "reference":"b"},{"error":0,"reference" :"c"}]}`, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,6 +100,49 @@ func TestQuickItems(t *testing.T) {
 			}
 			if full := rs.recipients(parseAnswer([]byte(tt.body)).items); !slices.Equal(items, full) {
 				t.Fatalf("quickItems = %+v; the full parse reads %+v", items, full)
+			}
+		})
+	}
+}
+
+// TestItemShape reads an element in full, then the next one by its shape:
+// the shape reads what the full step reads, or leaves the element to it.
+func TestItemShape(t *testing.T) {
+	tests := []struct {
+		name, first, next string
+		want              Recipient // of next; Reference "-" when the shape leaves it
+	}{
+		{"same texts", `{"error":0,"reference":"a","id":"1"}`, `{"error":0,"reference":"a","id":"1"}`, Recipient{Reference: "a", ID: "1"}},
+		{"other texts", `{"error":0,"reference":"a","id":"1"}`, `{"error":0,"reference":"bcdefghijk","id":""}`, Recipient{Reference: "bcdefghijk"}},
+		{"keys in other case", `{"error":0,"reference":"a"}`, `{"error":0,"REFERENCE":"a"}`, Recipient{Reference: "-"}},
+		{"a text with an escape", `{"error":0,"id":"1"}`, `{"error":0,"id":"\u0031"}`, Recipient{Reference: "-"}},
+		{"a text for a null", `{"error":0,"id":null}`, `{"error":0,"id":"1"}`, Recipient{Reference: "-"}},
+		{"a shorter element", `{"error":0,"id":"1","x":1}`, `{"error":0,"id":"1"}`, Recipient{Reference: "-"}},
+		{"a longer element", `{"error":0,"id":"1"}`, `{"error":0,"id":"1","x":1}`, Recipient{Reference: "-"}},
+		{"no slots", `{"error":0,"x":"y"}`, `{"error":0,"x":"y"}`, Recipient{}},
+		{"no slots, another value", `{"error":0,"x":"y"}`, `{"error":0,"x":"z"}`, Recipient{Reference: "-"}},
+		{"too many slots", `{"id":"1","id":"2","id":"3","id":"4","id":"5"}`, `{"id":"1","id":"2","id":"3","id":"4","id":"5"}`, Recipient{Reference: "-"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var sh itemShape
+			var keys itemKeys
+			var s strings.Builder
+			var first Recipient
+			b := []byte(tt.first + "," + tt.next + "]")
+			if _, end := itemAt(b, &s, &keys, &shapeRecorder{sh: &sh}, &first, 0); end != len(tt.first) {
+				t.Fatalf("the full step read the first element to %d, want %d", end, len(tt.first))
+			}
+			var got Recipient
+			_, end := sh.read(b, &s, &got, len(tt.first)+1)
+			if tt.want.Reference == "-" {
+				if end >= 0 {
+					t.Fatalf("the shape read %q as %+v", tt.next, got)
+				}
+				return
+			}
+			if end != len(b)-1 || got != tt.want {
+				t.Fatalf("the shape read %+v to %d, want %+v to %d", got, end, tt.want, len(b)-1)
 			}
 		})
 	}
