@@ -58,7 +58,7 @@ func main() {
 		messages  = flag.Int("messages", 20000, "throttle: creates")
 		senders   = flag.Int("senders", 64, "throttle: goroutines")
 		capacity  = flag.Int("cap", 20, "throttle: the server's cap on messages in flight")
-		reps      = flag.Int("reps", 3, "throttle: repetitions of the whole scenario, the oracle's run included; the targets take the median share")
+		reps      = flag.Int("reps", 3, "throttle and bulk: repetitions of the whole scenario, the oracle's run included; the targets take the median share")
 		process   = flag.Duration("processing", 10*time.Millisecond, "adaptive-limit scenarios: the server's processing time per create")
 	)
 	flag.Parse()
@@ -159,11 +159,11 @@ func main() {
 }
 
 // runCapped runs the adaptive-limit scenarios named in only (all when it
-// is empty) into rep, replacing their earlier runs. The throttle scenario
-// runs reps times, each repetition with its own oracle run; the repetitions
-// are kept under "throttle", "throttle#2" and so on, the first being the
-// one whose adaptive share is the median (its table and pictures stand for
-// the scenario).
+// is empty) into rep, replacing their earlier runs. The throttle and bulk
+// scenarios run reps times, each repetition with its own oracle run; the
+// repetitions are kept under "throttle", "throttle#2" and so on, the first
+// being the one whose adaptive share is the median (its table and pictures
+// stand for the scenario).
 func runCapped(rep *report, only string, process time.Duration, messages, senders, capacity, reps int) {
 	for _, sc := range scenario.Scenarios {
 		if only != "" && !slices.Contains(strings.Split(only, ","), sc.Name) {
@@ -174,7 +174,7 @@ func runCapped(rep *report, only string, process time.Duration, messages, sender
 			sc.Load.Messages, sc.Load.Senders, sc.Load.Cap = messages, senders, capacity
 		}
 		n := 1
-		if sc.Name == "throttle" {
+		if sc.Name == "throttle" || sc.Name == "bulk" {
 			n = max(reps, 1)
 		}
 		var all [][]scenario.CapRun
