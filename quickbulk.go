@@ -139,6 +139,8 @@ func itemAt(b []byte, s *strings.Builder, keys *itemKeys, rec *shapeRecorder, it
 			var t string
 			if t, i = textAt(b, s, i); i >= 0 && b[open] == '"' {
 				rec.slot(b, kind, open, i-1)
+			} else if i >= 0 {
+				rec.clear(kind)
 			}
 			if kind == keyReference {
 				it.Reference = t

@@ -87,6 +87,10 @@ func TestQuickItems(t *testing.T) {
 		{"a later element cut in its text", `{"result":[{"error":0,"reference":"a","id":"1"},{"error":0,"reference":"b`, false},
 		{"a later text outside ASCII", `{"result":[{"error":0,"reference":"a"},{"error":0,"reference":"é"}]}`, true},
 		{"a later empty element", `{"result":[{"error":0,"reference":"a"},{},{"error":0,"reference":"b"}]}`, true},
+		{"a text, then null for the same key", `{"result":[{"error":0,"id":"","id":null},{"error":0,"id":"x","id":null}]}`, true},
+		{"a text, then a boolean for the same key in other case", `{"result":[{"error":0,"reference":"a","Reference":false},{"error":0,"reference":"b","Reference":false}]}`, true},
+		{"null, then a text for the same key", `{"result":[{"error":0,"id":null,"id":"1"},{"error":0,"id":null,"id":"2"}]}`, true},
+		{"a text, null, a text", `{"result":[{"error":0,"id":"1","id":true,"id":"2"},{"error":0,"id":"3","id":true,"id":"4"}]}`, true},
 		{"white space that differs later", `{"result":[{"error":0,"reference":"a"},{"error":0, "reference":"b"},{"error":0,"reference" :"c"}]}`, true},
 	}
 	for _, tt := range tests {
@@ -119,6 +123,8 @@ func TestItemShape(t *testing.T) {
 		{"a text for a null", `{"error":0,"id":null}`, `{"error":0,"id":"1"}`, Recipient{Reference: "-"}},
 		{"a shorter element", `{"error":0,"id":"1","x":1}`, `{"error":0,"id":"1"}`, Recipient{Reference: "-"}},
 		{"a longer element", `{"error":0,"id":"1"}`, `{"error":0,"id":"1","x":1}`, Recipient{Reference: "-"}},
+		{"a text, then null", `{"id":"1","id":null}`, `{"id":"2","id":null}`, Recipient{}},
+		{"a text, null, a text", `{"id":"1","id":null,"reference":"r","id":"3"}`, `{"id":"4","id":null,"reference":"s","id":"5"}`, Recipient{Reference: "s", ID: "5"}},
 		{"no slots", `{"error":0,"x":"y"}`, `{"error":0,"x":"y"}`, Recipient{}},
 		{"no slots, another value", `{"error":0,"x":"y"}`, `{"error":0,"x":"z"}`, Recipient{Reference: "-"}},
 		{"too many slots", `{"id":"1","id":"2","id":"3","id":"4","id":"5"}`, `{"id":"1","id":"2","id":"3","id":"4","id":"5"}`, Recipient{Reference: "-"}},

@@ -15,6 +15,7 @@ type itemShape struct {
 	lits    [maxSlots + 1][]byte // the bytes before each slot's text, and after the last
 	kinds   [maxSlots]keyKind
 	slots   int
+	clears  uint8 // bits 1<<kind of the fields a later null or boolean sets to ""
 	hasCode bool
 	ok      bool // lits, kinds, slots and hasCode hold an element's shape
 }
@@ -31,7 +32,13 @@ type shapeRecorder struct {
 
 // begin starts the shape of the element at b[i].
 func (r *shapeRecorder) begin(i int) {
-	r.sh.ok, r.sh.slots, r.from = false, 0, i
+	r.sh.ok, r.sh.slots, r.sh.clears, r.from = false, 0, 0, i
+}
+
+// clear notes that the field of kind is set to "" by a value in the bytes
+// compared (null or a boolean), after any slot of that kind before it.
+func (r *shapeRecorder) clear(kind keyKind) {
+	r.sh.clears |= 1 << kind
 }
 
 // slot notes a text of kind between the quotes at b[open] and b[close].
@@ -43,6 +50,7 @@ func (r *shapeRecorder) slot(b []byte, kind keyKind, open, close int) {
 	}
 	sh.lits[sh.slots] = b[r.from : open+1]
 	sh.kinds[sh.slots] = kind
+	sh.clears &^= 1 << kind // a later text wins
 	sh.slots++
 	r.from = close
 }
@@ -79,6 +87,12 @@ func (sh *itemShape) read(b []byte, s *strings.Builder, it *Recipient, i int) (b
 		}
 		sh.put(s, it, k, b[i:end])
 		i = end
+	}
+	if sh.clears&(1<<keyReference) != 0 {
+		it.Reference = ""
+	}
+	if sh.clears&(1<<keyID) != 0 {
+		it.ID = ""
 	}
 	return sh.hasCode, i
 }
