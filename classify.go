@@ -131,7 +131,7 @@ func classifyStatus(status int) (Class, bool) {
 // governs it; the caller adds the Retry-After.
 func (rs *ruleSet) classifyResponse(status int, body []byte, unread bool) (Outcome, Rule) {
 	o := Outcome{StatusCode: status, Unread: unread}
-	if status < 400 && !unread && quickSuccess(body) {
+	if status < 400 && !unread && rs.success.success(body) {
 		r := rs.forStatus(status)
 		o.Class = r.Class
 		return o, r

@@ -10,6 +10,7 @@ type ruleSet struct {
 	statuses map[int]Rule
 	classes  map[Class]Rule
 	policy   Rule // the Policy's numbers, Class unset
+	success  *successMemo
 }
 
 func newRuleSet(p Policy) ruleSet {
@@ -19,6 +20,7 @@ func newRuleSet(p Policy) ruleSet {
 		statuses: map[int]Rule{},
 		classes:  map[Class]Rule{},
 		policy:   Rule{MaxAttempts: p.MaxAttempts, Backoff: p.Backoff},
+		success:  new(successMemo),
 	}
 }
 

@@ -1,0 +1,165 @@
+package resilient
+
+import (
+	"strings"
+	"sync"
+	"testing"
+)
+
+const memoAnswer = `{"result":{"error":0,"errorDescription":"No errors","reference":"r1","id":"213","price":0.02,"currency":"EUR"}}`
+
+// TestSuccessShape takes the shape of a plain success and reads other
+// answers by it: an answer it takes is one quickSuccess passes.
+func TestSuccessShape(t *testing.T) {
+	tests := []struct {
+		name, shape, body string
+		want              bool
+	}{
+		{"the same answer", memoAnswer, memoAnswer, true},
+		{"other texts", memoAnswer, `{"result":{"error":0,"errorDescription":"","reference":"a-much-longer-reference","id":"9","price":0.02,"currency":"USD"}}`, true},
+		{"a text spelled error", memoAnswer, strings.Replace(memoAnswer, `"r1"`, `"error"`, 1), false},
+		{"a text spelled ERRORS", memoAnswer, strings.Replace(memoAnswer, `"r1"`, `"ERRORS"`, 1), false},
+		{"a text spelled Message", memoAnswer, strings.Replace(memoAnswer, `"r1"`, `"Message"`, 1), false},
+		{"a text of a word like error", memoAnswer, strings.Replace(memoAnswer, `"r1"`, `"errorx"`, 1), true},
+		{"a bracket in a text", memoAnswer, strings.Replace(memoAnswer, `"r1"`, `"r[1"`, 1), false},
+		{"an escape in a text", memoAnswer, strings.Replace(memoAnswer, `"r1"`, `"r\"1"`, 1), false},
+		{"a control character in a text", memoAnswer, strings.Replace(memoAnswer, `"r1"`, "\"r\t1\"", 1), false},
+		{"a byte outside ASCII in a text", memoAnswer, strings.Replace(memoAnswer, `"r1"`, `"r\u00e9"`, 1), false},
+		{"UTF-8 in a text", memoAnswer, strings.Replace(memoAnswer, `"r1"`, `"ré"`, 1), false},
+		{"a text that holds the rest", memoAnswer, strings.Replace(memoAnswer, `"r1"`, `"r1","error":8,"x":"y"`, 1), false},
+		{"another code", memoAnswer, strings.Replace(memoAnswer, `"error":0`, `"error":8`, 1), false},
+		{"a code as a string", `{"error":"0","id":"1"}`, `{"error":"0","id":"2"}`, true},
+		{"another code as a string", `{"error":"0","id":"1"}`, `{"error":"8","id":"1"}`, false},
+		{"another number", memoAnswer, strings.Replace(memoAnswer, `0.02`, `0.03`, 1), false},
+		{"another key", memoAnswer, strings.Replace(memoAnswer, `"id"`, `"ix"`, 1), false},
+		{"a key more", memoAnswer, strings.Replace(memoAnswer, `"id"`, `"x":1,"id"`, 1), false},
+		{"cut short", memoAnswer, memoAnswer[:len(memoAnswer)-1], false},
+		{"cut in a text", memoAnswer, memoAnswer[:strings.Index(memoAnswer, `r1`)+1], false},
+		{"more after", memoAnswer, memoAnswer + " ", false},
+		{"empty", memoAnswer, ``, false},
+		{"no texts", `{"error":0}`, `{"error":0}`, true},
+		{"no texts, another answer", `{"error":0}`, `{"error":0,"x":1}`, false},
+		{"an empty text", `{"error":0,"id":""}`, `{"error":0,"id":"abc"}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !quickSuccess([]byte(tt.shape)) {
+				t.Fatalf("the shape's answer %s is no plain success", tt.shape)
+			}
+			got := newSuccessShape([]byte(tt.shape)).matches([]byte(tt.body))
+			if got != tt.want {
+				t.Fatalf("matches(%s) = %v, want %v", tt.body, got, tt.want)
+			}
+			if got && !quickSuccess([]byte(tt.body)) {
+				t.Fatalf("matches(%s) but quickSuccess does not pass it", tt.body)
+			}
+		})
+	}
+}
+
+// TestSuccessShapeKeepsItsBytes: the shape holds a copy of the answer, not
+// the caller's buffer.
+func TestSuccessShapeKeepsItsBytes(t *testing.T) {
+	b := []byte(`{"error":0,"id":"1"}`)
+	sh := newSuccessShape(b)
+	copy(b, `{"error":8,"id":"1"}`)
+	if !sh.matches([]byte(`{"error":0,"id":"2"}`)) || sh.matches(b) {
+		t.Fatal("the shape changed with the buffer it was taken from")
+	}
+}
+
+// TestSuccessMemo: the memo answers as quickSuccess does, takes the first
+// plain success's shape, and every eighth that does not match.
+func TestSuccessMemo(t *testing.T) {
+	var m successMemo
+	a := []byte(`{"error":0,"id":"1"}`)
+	other := []byte(`{"error":0,"status":"queued","id":"1"}`)
+	steps := []struct {
+		body     []byte
+		want     bool
+		shapeOf  []byte // the answer whose shape the memo holds after the step
+		wantMiss uint32
+	}{
+		{a, true, a, 1},
+		{[]byte(`{"error":0,"id":"2"}`), true, a, 1}, // matches: no miss
+		{[]byte(`{"error":8,"id":"2"}`), false, a, 1},
+		{[]byte(`<html>`), false, a, 1},
+		{other, true, a, 2},
+		{other, true, a, 3},
+		{other, true, a, 4},
+		{other, true, a, 5},
+		{other, true, a, 6},
+		{other, true, a, 7},
+		{other, true, a, 8},
+		{other, true, other, 9}, // the ninth miss takes the place
+		{[]byte(`{"error":0,"status":"sent","id":"7"}`), true, other, 9},
+	}
+	for i, st := range steps {
+		if got := m.success(st.body); got != st.want || got != quickSuccess(st.body) {
+			t.Fatalf("step %d: success(%s) = %v, want %v", i, st.body, got, st.want)
+		}
+		if sh := m.last.Load(); sh == nil || string(sh.body) != string(st.shapeOf) || m.misses.Load() != st.wantMiss {
+			t.Fatalf("step %d: the memo holds %q after %d misses, want %q after %d", i, sh.body, m.misses.Load(), st.shapeOf, st.wantMiss)
+		}
+	}
+	var none *successMemo
+	if !none.success(a) || none.success([]byte(`{"error":2}`)) {
+		t.Fatal("a nil memo does not answer as quickSuccess")
+	}
+}
+
+// TestSuccessMemoConcurrent calls one memo from many goroutines with
+// answers of several shapes, successes and failures: each call answers as
+// quickSuccess does (and the race detector watches the memo).
+func TestSuccessMemoConcurrent(t *testing.T) {
+	var m successMemo
+	bodies := [][]byte{
+		[]byte(memoAnswer),
+		[]byte(`{"error":0,"id":"1"}`),
+		[]byte(`{"error":0,"id":"error"}`),
+		[]byte(`{"error":11,"id":"1"}`),
+		[]byte(`{"error":"0","status":"queued"}`),
+		[]byte(`{"error":"2","status":"queued"}`),
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 2000 {
+				b := bodies[(g+i)%len(bodies)]
+				if got, want := m.success(b), quickSuccess(b); got != want {
+					t.Errorf("success(%s) = %v, quickSuccess %v", b, got, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// FuzzSuccessShape holds the memo to quickSuccess: an answer that has the
+// shape of a plain success is a plain success. It tries body, and the
+// shape's answer with every text replaced by text.
+func FuzzSuccessShape(f *testing.F) {
+	f.Add([]byte(memoAnswer), []byte(memoAnswer), []byte("r2"))
+	f.Add([]byte(`{"error":"0","id":"1"}`), []byte(`{"error":"0","id":"error"}`), []byte("ERROR"))
+	f.Add([]byte(`{"a":"b","c":"d"}`), []byte(`{"a":"","c":"message"}`), []byte(`x","error":1,"y":"`))
+	f.Add([]byte(`{"x":"y" , "error" : 0}`), []byte(`{"x":"[" , "error" : 0}`), []byte("["))
+	f.Fuzz(func(t *testing.T, shape, body, text []byte) {
+		if !quickSuccess(shape) {
+			return
+		}
+		sh := newSuccessShape(shape)
+		var swapped []byte
+		from := 0
+		for _, tx := range sh.texts {
+			swapped = append(append(swapped, shape[from:tx[0]]...), text...)
+			from = tx[1]
+		}
+		swapped = append(swapped, shape[from:]...)
+		for _, b := range [][]byte{body, swapped} {
+			if sh.matches(b) && !quickSuccess(b) {
+				t.Fatalf("%q has the shape of %q, but quickSuccess does not pass it", b, shape)
+			}
+		}
+	})
+}
