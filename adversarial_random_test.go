@@ -88,8 +88,8 @@ func TestAdversarialRandomAnswers(t *testing.T) {
 			if rerr != nil {
 				t.Fatalf("case %d/%d: reading: %v", i, call, rerr)
 			}
-			if sends > 4 {
-				t.Fatalf("case %d/%d: %d sends, want at most 4", i, call, sends)
+			if sends > 2*4-1 { // code 11 answers under the in-flight limit spare up to 3 attempts
+				t.Fatalf("case %d/%d: %d sends, want at most 7", i, call, sends)
 			}
 			switch {
 			case resp.Header.Get(FailFastHeader) != "":

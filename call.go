@@ -44,6 +44,11 @@ type call struct {
 	first    result  // the first attempt's
 	last     *result // the answer before the current wait, while it is kept
 	ticket   ticket  // what the current attempt holds of its account's in-flight limit
+	limited  bool    // the last attempt was let through by its account's in-flight limit
+	// refusals counts the code 11 answers (and 429s) to attempts the limit
+	// let through that used up none of the rule's attempts: the limit learns
+	// from them and the retry waits for room. Up to MaxAttempts-1 of them.
+	refusals int
 	// refusedFor is, after a code 11 while the account's limit has calls in
 	// flight, how long the retry waits in the queue for one to end.
 	refusedFor time.Duration
@@ -172,17 +177,24 @@ func (c *call) record(r *result) {
 	s, acct, host := cs.record(&c.g, c.acct, c.admitted, &r.out, r.rule, now)
 	c.report(acct, ScopeAccount, now, true)
 	c.report(host, ScopeHost, now, true)
+	c.limited = c.ticket.l != nil
 	c.settle(c.ticket, s, r, now)
 	c.ticket = ticket{}
 }
 
 // judge is where the decision on an attempt's outcome is made: decide's
 // choice, unless a circuit of the call is now open or the host's retry
-// budget is spent.
+// budget is spent. A code 11 answer to an attempt the account's in-flight
+// limit let through uses up none of the rule's attempts, for up to
+// MaxAttempts-1 such answers: a call makes at most 2×MaxAttempts-1 sends.
 func (c *call) judge(r *result) decision {
 	out, rule := &r.out, r.rule
-	in := decideInput{out: out, rule: rule, attempt: c.attempts, maxRA: c.t.policy.MaxRetryAfter, timeLeft: -1}
-	if out.Class == ClassTransient && !out.Canceled && c.attempts < rule.MaxAttempts {
+	if c.limited && throttle(out, rule) && out.Class == ClassTransient && c.refusals < rule.MaxAttempts-1 {
+		c.refusals++ // the account's cap refused a send its limit let through
+	}
+	counted := c.attempts - c.refusals
+	in := decideInput{out: out, rule: rule, attempt: counted, maxRA: c.t.policy.MaxRetryAfter, timeLeft: -1}
+	if out.Class == ClassTransient && !out.Canceled && counted < rule.MaxAttempts {
 		in.resendSafe = c.safety.safe(c.req, &c.body, out, c.t.policy.MaxRequestBodyBytes)
 		in.queue = throttle(out, rule) && c.queueable()
 		in.backoff = c.retry.next(rule.Backoff)

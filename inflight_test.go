@@ -88,3 +88,63 @@ func testCallSentBeforeTheLimit(t *testing.T, tracked bool) {
 		}
 	})
 }
+
+// TestRefusalsUnderTheLimitSpareAttempts: a code 11 (or 429) answer to a
+// send the account's in-flight limit let through uses up none of the
+// rule's attempts, for up to MaxAttempts-1 such answers; the first one,
+// which starts the limit, counts.
+func TestRefusalsUnderTheLimitSpareAttempts(t *testing.T) {
+	tests := []struct {
+		name        string
+		maxAttempts int
+		refusals    int  // answers refused before the first accepted one
+		status429   bool // refused with HTTP 429 rather than code 11
+		noLimit     bool
+		sends       int
+		accepted    bool
+	}{
+		{"under the attempts", 4, 3, false, false, 4, true},
+		{"three spared", 4, 6, false, false, 7, true},
+		{"past the spared ones", 4, 7, false, false, 7, false},
+		{"one attempt spares none", 1, 1, false, false, 1, false},
+		{"two attempts spare one", 2, 2, false, false, 3, true},
+		{"two attempts, past the spared one", 2, 3, false, false, 3, false},
+		{"429 spared too", 4, 5, true, false, 6, true},
+		{"no limit spares none", 4, 4, false, true, 4, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var sends atomic.Int64
+				base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+					io.Copy(io.Discard, r.Body)
+					switch n := sends.Add(1); {
+					case int(n) > tt.refusals:
+						return response(200, `{"result":{"error":0,"id":"1"}}`), nil
+					case tt.status429:
+						return response(http.StatusTooManyRequests, `{}`), nil
+					}
+					return response(200, `{"error":11}`), nil
+				})
+				opts := []Option{WithMaxAttempts(tt.maxAttempts)}
+				if tt.noLimit {
+					opts = append(opts, WithInFlightLimit(InFlightLimit{Disabled: true}))
+				}
+				rt := NewTransport(base, opts...)
+				req, _ := http.NewRequest(http.MethodPut, "https://api.test/rest/sms/create",
+					strings.NewReader(`{"destination":"phone","msisdn":"+37060000001","body":"hi"}`))
+				req.Header.Set("X-API-KEY", "test_k")
+				resp, err := rt.RoundTrip(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				out, _ := OutcomeOf(resp)
+				if n := sends.Load(); int(n) != tt.sends || (out.Class == ClassSuccess) != tt.accepted {
+					t.Fatalf("%d sends, outcome %v code %d; want %d sends, accepted %v", n, out.Class, out.Code, tt.sends, tt.accepted)
+				}
+			})
+		})
+	}
+}

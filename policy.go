@@ -10,7 +10,11 @@ import (
 // of every field means its default, so Policy{} is the default policy.
 type Policy struct {
 	// MaxAttempts is the number of attempts (not retries) a call may make;
-	// default 4. 1 disables retries.
+	// default 4. 1 disables retries. A code 11 answer (or a 429) to an
+	// attempt that the account's in-flight limit let through counts as none,
+	// for up to MaxAttempts-1 such answers: the limit learns from it and
+	// the retry waits for room, so a call makes at most 2×MaxAttempts-1
+	// attempts.
 	MaxAttempts int
 	// Backoff shapes the delays between attempts.
 	Backoff Backoff
