@@ -149,29 +149,29 @@ func demos() []demo {
 		title: "Throttling (code 11): more attempts, a longer back-off",
 		rule: []string{
 			"resilient.WithCodeRule(11, resilient.Rule{Class: resilient.ClassTransient, MaxAttempts: 8,",
-			"    Backoff: resilient.Backoff{Initial: 100 * time.Millisecond, Multiplier: 2, Jitter: -1}})",
+			"    Backoff: resilient.Backoff{Initial: 64 * time.Millisecond, Multiplier: 1.5, Jitter: -1}})",
 		},
-		server: "answers code 11 to the first 4 attempts of a single SMS, then accepts it",
+		server: "answers code 11 to the first 7 attempts of a single SMS, then accepts it",
 		why: []string{
 			"code 11 is a refusal that processed nothing, so resending is always safe; at peak hours",
 			"waiting longer and trying more often gets the message through where the defaults give up",
 		},
 		setup: func(srv *notificoretest.Server) {
-			for range 4 {
+			for range 7 {
 				srv.Script(notificoretest.Fault{Path: "/sms/create", Code: 11})
 			}
 		},
 		call: single("pol11", "+37060000001"),
 		modes: []mode{{
 			name: "default",
-			want: want{attempts: 4, class: resilient.ClassTransient, reason: resilientconv.ReasonAttempts},
+			want: want{attempts: 7, class: resilient.ClassTransient, reason: resilientconv.ReasonAttempts},
 		}, {
 			name: "with rule",
 			opts: []resilient.Option{resilient.WithCodeRule(11, resilient.Rule{
 				Class: resilient.ClassTransient, MaxAttempts: 8,
-				Backoff: resilient.Backoff{Initial: 100 * time.Millisecond, Multiplier: 2, Jitter: -1},
+				Backoff: resilient.Backoff{Initial: 64 * time.Millisecond, Multiplier: 1.5, Jitter: -1},
 			})},
-			want: want{attempts: 5, class: resilient.ClassSuccess, reason: resilientconv.ReasonSuccess},
+			want: want{attempts: 8, class: resilient.ClassSuccess, reason: resilientconv.ReasonSuccess},
 		}},
 	}, {
 		title:  "Unknown error (code 5): never resent",
@@ -403,7 +403,7 @@ func (o *outcome) line() string {
 	default:
 		final += ", " + string(reason)
 	}
-	return fmt.Sprintf("%-11s  waits %-24s → %s", scenario.Plural(len(o.call.Attempts), "attempt"), w, final)
+	return fmt.Sprintf("%-11s  waits %-40s → %s", scenario.Plural(len(o.call.Attempts), "attempt"), w, final)
 }
 
 // circuitLine says whether a circuit opened and what became of the next

@@ -22,21 +22,21 @@ func TestRun(t *testing.T) {
 	}
 	// Without jitter the numbers are exact: every before/after line, in order.
 	lines := []string{
-		"   default    4 attempts   waits 40ms 60ms 90ms           → transient code 11, gave up: attempts used up",
-		"   with rule  5 attempts   waits 100ms 200ms 400ms 800ms  → success",
+		"   default    7 attempts   waits 40ms 60ms 90ms 135ms 203ms 304ms         → transient code 11, gave up: attempts used up",
+		"   with rule  8 attempts   waits 64ms 96ms 144ms 216ms 324ms 486ms 729ms  → success",
 
-		"   default    2 attempts   waits 40ms                     → success",
-		"   with rule  1 attempt    waits none                     → transient code 5, gave up: attempts used up",
-		"   permanent  1 attempt    waits none                     → permanent code 5, returned at once",
+		"   default    2 attempts   waits 40ms                                     → success",
+		"   with rule  1 attempt    waits none                                     → transient code 5, gave up: attempts used up",
+		"   permanent  1 attempt    waits none                                     → permanent code 5, returned at once",
 
-		`   default    1 attempt    waits none                     → permanent "Account is suspended" (HTTP 403), returned at once`,
+		`   default    1 attempt    waits none                                     → permanent "Account is suspended" (HTTP 403), returned at once`,
 		"              no circuit opened; next call sent, 1 request",
-		`   with rule  1 attempt    waits none                     → account "Account is suspended" (HTTP 403), returned at once`,
+		`   with rule  1 attempt    waits none                                     → account "Account is suspended" (HTTP 403), returned at once`,
 		"              account circuit opened for 10m0s; next call failed fast, 0 requests, probe in 10m0s",
 
-		"   default    1 attempt    waits none                     → account code 8, returned at once",
+		"   default    1 attempt    waits none                                     → account code 8, returned at once",
 		"              account circuit opened for 1m0s; next call failed fast, 0 requests, probe in 1m0s",
-		"   with rule  1 attempt    waits none                     → account code 8, returned at once",
+		"   with rule  1 attempt    waits none                                     → account code 8, returned at once",
 		"              account circuit opened for 10s; next call failed fast, 0 requests, probe in 10s",
 	}
 	text := out.String()
@@ -59,7 +59,7 @@ func TestCheckFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.want.check(out); err == nil || !strings.Contains(err.Error(), "4 attempts, want 3") {
+	if err := m.want.check(out); err == nil || !strings.Contains(err.Error(), "7 attempts, want 3") {
 		t.Fatalf("check = %v", err)
 	}
 }
