@@ -38,10 +38,21 @@ func skipSpaces(b []byte, i int) int {
 // stringEnd reads the string at b[i], which holds its opening quote, and
 // returns the offset of its closing quote, or -1 when the string holds an
 // escape or a control character first. It looks at eight bytes at a time.
-func stringEnd(b []byte, i int) int {
+func stringEnd(b []byte, i int) int { return scanString(b, i, false) }
+
+// scanString is stringEnd, and with plain set it also ends at a bracket or
+// a byte outside ASCII, with -1.
+func scanString(b []byte, i int, plain bool) int {
+	const lows, highs = 0x0101010101010101, 0x8080808080808080
 	j := i + 1
 	for ; j+8 <= len(b); j += 8 {
-		if m := specials(binary.LittleEndian.Uint64(b[j:])); m != 0 {
+		x := binary.LittleEndian.Uint64(b[j:])
+		m := specials(x)
+		if plain {
+			k := x ^ '['*lows
+			m |= (k-lows)&^k&highs | x&highs
+		}
+		if m != 0 {
 			if j += bits.TrailingZeros64(m) / 8; b[j] == '"' {
 				return j
 			}
@@ -52,7 +63,7 @@ func stringEnd(b []byte, i int) int {
 		switch c := b[j]; {
 		case c == '"':
 			return j
-		case c == '\\' || c < 0x20:
+		case c == '\\' || c < 0x20, plain && (c == '[' || c >= 0x80):
 			return -1
 		}
 	}

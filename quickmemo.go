@@ -2,8 +2,6 @@ package resilient
 
 import (
 	"bytes"
-	"encoding/binary"
-	"math/bits"
 	"sync/atomic"
 )
 
@@ -104,26 +102,4 @@ func errorWord(t []byte) bool {
 // textEnd reads the string at b[i], which holds its opening quote, and
 // returns the offset of its closing quote, or -1 when the string holds an
 // escape, a control character, a bracket or a byte outside ASCII first.
-func textEnd(b []byte, i int) int {
-	const lows, highs = 0x0101010101010101, 0x8080808080808080
-	j := i + 1
-	for ; j+8 <= len(b); j += 8 {
-		x := binary.LittleEndian.Uint64(b[j:])
-		k := x ^ '['*lows
-		if m := specials(x) | (k-lows)&^k&highs | x&highs; m != 0 {
-			if j += bits.TrailingZeros64(m) / 8; b[j] == '"' {
-				return j
-			}
-			return -1
-		}
-	}
-	for ; j < len(b); j++ {
-		switch c := b[j]; {
-		case c == '"':
-			return j
-		case c == '\\' || c < 0x20 || c == '[' || c >= 0x80:
-			return -1
-		}
-	}
-	return -1
-}
+func textEnd(b []byte, i int) int { return scanString(b, i, true) }

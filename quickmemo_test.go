@@ -1,6 +1,7 @@
 package resilient
 
 import (
+	"bytes"
 	"strings"
 	"sync"
 	"testing"
@@ -162,4 +163,30 @@ func FuzzSuccessShape(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestTextEnd holds textEnd to a byte-by-byte reading: every kind of byte
+// after 0 to 20 others.
+func TestTextEnd(t *testing.T) {
+	byByte := func(b []byte) int {
+		for j := 1; j < len(b); j++ {
+			switch c := b[j]; {
+			case c == '"':
+				return j
+			case c == '\\' || c < 0x20 || c == '[' || c >= 0x80:
+				return -1
+			}
+		}
+		return -1
+	}
+	for _, c := range []byte{'"', '\\', '[', ']', 0, 0x1f, 0x20, 0x5a, 0x5b, 0x5c, 0x7f, 0x80, 0xc3, 0xff} {
+		for n := range 21 {
+			for _, fill := range []byte{'a', 0x21, 0x23, 0x5a, 0x5c + 1} {
+				b := append(append([]byte{'"'}, bytes.Repeat([]byte{fill}, n)...), c, '"', 'x')
+				if got, want := textEnd(b, 0), byByte(b); got != want {
+					t.Fatalf("textEnd(%q) = %d, byte by byte %d", b, got, want)
+				}
+			}
+		}
+	}
 }
