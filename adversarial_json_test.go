@@ -64,7 +64,7 @@ func TestAdversarialJSONCodeEncodings(t *testing.T) {
 		{`{"error":9,"deep":` + strings.Repeat(`[`, 2000) + strings.Repeat(`]`, 2000) + `}`, ClassAccount, 9},
 		{`{"error":9,"s":"ſ K é ☃ \ud83d\ude00"}`, ClassAccount, 9},
 	} {
-		out, _ := rs.classifyResponse(200, []byte(tt.body), false)
+		out, _ := rs.classifyRead(200, []byte(tt.body), false)
 		if out.Class != tt.class || out.Code != tt.code {
 			name := tt.body
 			if len(name) > 80 {
@@ -103,7 +103,7 @@ func TestAdversarialJSONAPI2Messages(t *testing.T) {
 		{401, `{"message":["` + acct + `"]}`, ClassPermanent},
 		{402, `{"message":null}`, ClassAccount},
 	} {
-		out, _ := rs.classifyResponse(tt.status, []byte(tt.body), false)
+		out, _ := rs.classifyRead(tt.status, []byte(tt.body), false)
 		if out.Class != tt.class {
 			t.Errorf("%d %s: class %v, want %v", tt.status, tt.body, out.Class, tt.class)
 		}

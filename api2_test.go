@@ -68,7 +68,7 @@ func TestClassifyAPI2Shapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, rule := rs.classifyResponse(tt.status, []byte(tt.body), false)
+			out, rule := rs.classifyRead(tt.status, []byte(tt.body), false)
 			if out.Class != tt.class || rule.Duplicate != tt.duplicate {
 				t.Errorf("class %v duplicate %v, want %v %v (%+v)", out.Class, rule.Duplicate, tt.class, tt.duplicate, out)
 			}

@@ -1,6 +1,7 @@
 package resilient
 
 import (
+	"bytes"
 	"net/http"
 	"strconv"
 	"time"
@@ -82,6 +83,9 @@ type Outcome struct {
 	Recipients []Recipient
 
 	dupOf int // the reference_id fields an API 2.0 duplicate names; 0: the whole request
+	// pending reports a bulk answer that accepted every recipient, whose
+	// Recipients are read from its body when OutcomeOf asks for them.
+	pending bool
 }
 
 // Recipient is one element of a bulk create answer's result array.
@@ -136,6 +140,11 @@ func (rs *ruleSet) classifyResponse(status int, body []byte, unread bool) (Outco
 		o.Class = r.Class
 		return o, r
 	}
+	if status < 400 && !unread && rs.acceptedAll(status, body) {
+		r := rs.forStatus(status)
+		o.Class, o.pending = r.Class, true
+		return o, r
+	}
 	var a answer
 	var rcs []Recipient // the per-recipient results, of a bulk answer
 	if !unread {
@@ -177,6 +186,26 @@ func (rs *ruleSet) classifyResponse(status int, body []byte, unread bool) (Outco
 	o.Class = r.Class
 	o.Ambiguous = o.ambiguous()
 	return o, r
+}
+
+// acceptedAll reports a bulk answer that accepted every recipient, under
+// rules that make code 0 a plain success and the status's rule one too, so
+// that the answer's outcome is that of the status and its recipients,
+// alike, can wait until someone asks for them (Outcome.pending).
+func (rs *ruleSet) acceptedAll(status int, body []byte) bool {
+	if bytes.IndexByte(body, '[') < 0 {
+		return false
+	}
+	r0 := rs.forCode(0)
+	return r0.Class == ClassSuccess && !r0.Duplicate &&
+		rs.forStatus(status).Class == ClassSuccess && rs.items.accepted(body)
+}
+
+// acceptedRecipients returns the recipients of a body acceptedAll
+// reported, as classifyResponse would have read them.
+func acceptedRecipients(body []byte) []Recipient {
+	rcs, _ := quickItems(body)
+	return rcs
 }
 
 // recipients returns the per-recipient results of a bulk answer's items.

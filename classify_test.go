@@ -72,7 +72,7 @@ func TestClassifyResponse(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			resp := response(tt.status, tt.body)
-			out, rule := rs.classifyResponse(resp.StatusCode, []byte(tt.body), false)
+			out, rule := rs.classifyRead(resp.StatusCode, []byte(tt.body), false)
 			if out.Class != tt.class || out.Code != tt.code || out.Ambiguous != tt.ambiguous || len(out.Recipients) != tt.nrec {
 				t.Errorf("got class %v code %d ambiguous %v recipients %d; want %v %d %v %d",
 					out.Class, out.Code, out.Ambiguous, len(out.Recipients), tt.class, tt.code, tt.ambiguous, tt.nrec)
@@ -90,7 +90,7 @@ func TestClassifyResponse(t *testing.T) {
 func TestClassifyRecipientsKeepDetails(t *testing.T) {
 	rs := newRuleSet(Policy{}.withDefaults())
 	body := `{"task_id":"6","result":[{"error":0,"errorDescription":"No errors","reference":"r1","id":"213","price":0.23},{"error":43,"errorDescription":"External ID already exists","reference":"r19"}]}`
-	out, _ := rs.classifyResponse(200, []byte(body), false)
+	out, _ := rs.classifyRead(200, []byte(body), false)
 	want := []Recipient{
 		{Code: 0, Reference: "r1", ID: "213", Class: ClassSuccess},
 		{Code: 43, Description: "External ID already exists", Reference: "r19", Class: ClassPermanent},
@@ -120,7 +120,7 @@ func TestClassifyRecipientNumberIDs(t *testing.T) {
 		{`1.0`, "1"},
 	} {
 		body := `{"result":[{"error":0,"id":` + tt.raw + `,"reference":` + tt.raw + `},{"error":0,"id":"x"}]}`
-		out, _ := rs.classifyResponse(200, []byte(body), false)
+		out, _ := rs.classifyRead(200, []byte(body), false)
 		if len(out.Recipients) != 2 || out.Recipients[0].ID != tt.want || out.Recipients[0].Reference != tt.want {
 			t.Errorf("id %s: recipients %+v, want ID and Reference %q", tt.raw, out.Recipients, tt.want)
 		}
@@ -129,11 +129,11 @@ func TestClassifyRecipientNumberIDs(t *testing.T) {
 
 func TestClassifyUnread(t *testing.T) {
 	rs := newRuleSet(Policy{}.withDefaults())
-	out, _ := rs.classifyResponse(200, nil, true)
+	out, _ := rs.classifyRead(200, nil, true)
 	if out.Class != ClassSuccess || !out.Unread {
 		t.Errorf("got %+v", out)
 	}
-	out, _ = rs.classifyResponse(503, nil, true)
+	out, _ = rs.classifyRead(503, nil, true)
 	if out.Class != ClassTransient || !out.Unread {
 		t.Errorf("got %+v", out)
 	}
@@ -163,7 +163,7 @@ func TestClassifyRules(t *testing.T) {
 		{200, `{"result":[{"error":0},{"error":11}]}`, ClassTransient, 9, time.Second},
 	}
 	for i, tt := range tests {
-		out, rule := rs.classifyResponse(tt.status, []byte(tt.body), false)
+		out, rule := rs.classifyRead(tt.status, []byte(tt.body), false)
 		if out.Class != tt.class || rule.MaxAttempts != tt.attempts || rule.Backoff.Initial != tt.initial {
 			t.Errorf("case %d: class %v attempts %d initial %v; want %v %d %v", i, out.Class, rule.MaxAttempts, rule.Backoff.Initial, tt.class, tt.attempts, tt.initial)
 		}

@@ -91,6 +91,9 @@ func (t *Transport) exchange(ctx context.Context, r *http.Request, res *result) 
 	}
 	out, rule := t.rules.classifyResponse(resp.StatusCode, data, partial)
 	out.RetryAfter = retryAfter(resp.Header, t.clock)
+	if out.pending {
+		rb.bulk = data
+	}
 	if rerr != nil {
 		// The answer was cut short: it may have been processed.
 		out.Err, out.Class, out.Ambiguous = rerr, ClassTransient, true

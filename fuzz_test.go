@@ -149,8 +149,12 @@ func FuzzClassifyBody(f *testing.F) {
 			t.Fatalf("quickSuccess(%q) but the oracle reads code %d, messages %v, recipients %v", body, code, messages, recipients)
 		}
 		a := parseAnswer(body)
-		if items, ok := quickItems(body); ok && !slices.Equal(items, rs.recipients(a.items)) {
+		items, quick := quickItems(body)
+		if quick && !slices.Equal(items, rs.recipients(a.items)) {
 			t.Fatalf("quickItems(%q) = %+v; the full parse reads %+v", body, items, rs.recipients(a.items))
+		}
+		if quickAccepted(body) != quick {
+			t.Fatalf("quickAccepted(%q) = %v, quickItems reads it: %v", body, !quick, quick)
 		}
 		got := a.code
 		if a.hasSingle {
@@ -170,6 +174,16 @@ func FuzzClassifyBody(f *testing.F) {
 		if out.Class != rule.Class || out.Class < ClassSuccess || out.Class > ClassAccount {
 			t.Fatalf("class %v rule %v", out.Class, rule.Class)
 		}
+		if out.pending {
+			// Read later, the recipients are those the full parse reads, and
+			// the outcome the success of every recipient accepted.
+			rb := responseBody{outcome: out, bulk: body}
+			read := rb.final()
+			if !slices.Equal(read.Recipients, rs.recipients(a.items)) || read.pending ||
+				out.Class != ClassSuccess || out.Code != 0 || out.Description != "" || out.Ambiguous {
+				t.Fatalf("pending outcome of %q: %+v, recipients %+v; the full parse reads %+v", body, out, read.Recipients, rs.recipients(a.items))
+			}
+		}
 		if decodable && !recipients && code != 0 && (out.Class == ClassSuccess || out.Code != code) {
 			t.Fatalf("classified %q as %v code %d; the oracle reads code %d", body, out.Class, out.Code, code)
 		}
@@ -180,7 +194,7 @@ func TestFuzzSeedsAgreeWithTheOracle(t *testing.T) {
 	rs := newRuleSet(Policy{}.withDefaults())
 	for _, s := range fuzzSeeds {
 		code, _, recipients, decodable := oracle([]byte(s))
-		out, _ := rs.classifyResponse(200, []byte(s), false)
+		out, _ := rs.classifyRead(200, []byte(s), false)
 		if decodable && !recipients && code != 0 && (out.Code != code || out.Class == ClassSuccess) {
 			t.Errorf("%s: classified code %d %v, the oracle reads %d", s, out.Code, out.Class, code)
 		}

@@ -155,3 +155,11 @@ func newCall(t *testing.T, method, url, body, key string) *http.Request {
 	}
 	return req
 }
+
+// classifyRead is classifyResponse with the recipients of a pending outcome
+// read, as OutcomeOf hands them back.
+func (rs *ruleSet) classifyRead(status int, body []byte, unread bool) (Outcome, Rule) {
+	o, r := rs.classifyResponse(status, body, unread)
+	rb := responseBody{outcome: o, bulk: body}
+	return rb.final(), r
+}

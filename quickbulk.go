@@ -24,92 +24,138 @@ const quickDepth = 16
 // error among the recipients included, yields ok false and goes to the full
 // parse. The fuzz tests hold it to agreeing with parseAnswer.
 func quickItems(body []byte) (items []Recipient, ok bool) {
-	if bytes.IndexByte(body, '[') < 0 {
+	q := bulkRead{keep: true}
+	if !q.body(body) {
 		return nil, false
 	}
-	b := body
+	return q.items, true
+}
+
+// quickAccepted reports whether quickItems reads body, without keeping
+// the recipients: the check of a bulk answer whose recipients are read
+// only when the caller asks for them.
+func quickAccepted(body []byte) bool { return (*itemMemo)(nil).accepted(body) }
+
+// accepted is quickAccepted, the first element read by the shape m
+// remembers when it has it; a nil memo remembers nothing.
+func (m *itemMemo) accepted(body []byte) bool {
+	q := bulkRead{memo: m}
+	return q.body(body)
+}
+
+// bulkRead is one read of a bulk answer by quickItems (keep set: the
+// recipients in items, their texts in s) or quickAccepted (keep unset:
+// each element is checked in one scratch Recipient, its texts not copied).
+type bulkRead struct {
+	keep  bool
+	memo  *itemMemo // the first elements' shape, if any
+	items []Recipient
+	s     strings.Builder
+	found bool // a result array was read, the last one in items
+}
+
+// body reads the answer b and reports whether it is one quickItems reads.
+func (q *bulkRead) body(b []byte) bool {
+	if bytes.IndexByte(b, '[') < 0 {
+		return false
+	}
 	sized := false // only the first result array is sized ahead: a body of many stays linear
 	i := skipWS(b, 0)
 	if i >= len(b) || b[i] != '{' {
-		return nil, false
+		return false
 	}
 	for i = skipWS(b, i+1); i < len(b) && b[i] != '}'; {
 		var key []byte
 		if key, i = keyAt(b, i); i < 0 {
-			return nil, false
+			return false
 		}
 		switch {
 		case !asciiIs(key, "result"):
 			i = skipValue(b, i, 1)
 		case b[i] == '[':
 			n := 1
-			if !sized {
+			if q.keep && !sized {
 				n, sized = bytes.Count(b[i:], []byte{'{'}), true
 			}
-			items, i = itemsAt(b, i, n)
+			i = q.array(b, i, n)
 		default:
-			items, i = nil, skipValue(b, i, 1)
+			q.items, q.found, i = nil, false, skipValue(b, i, 1)
 		}
 		if i = skipWS(b, i); i < 0 || i >= len(b) {
-			return nil, false
+			return false
 		}
 		if b[i] == ',' {
 			if i = skipWS(b, i+1); i >= len(b) || b[i] != '"' {
-				return nil, false // a trailing comma
+				return false // a trailing comma
 			}
 		} else if b[i] != '}' {
-			return nil, false
+			return false
 		}
 	}
-	if i >= len(b) || skipWS(b, i+1) != len(b) || items == nil {
-		return nil, false
+	if i >= len(b) || skipWS(b, i+1) != len(b) || !q.found {
+		q.items = nil
+		return false
 	}
-	return items, true
+	return true
 }
 
-// itemsAt reads a result array of accepted recipients, about n of them.
+// array reads a result array of accepted recipients, about n of them.
 // An element is read by the shape of the last one read in full when it has
-// it (quickshape.go), and in full, giving the shape, when it does not.
+// it (quickshape.go), and in full, giving the shape, when it does not; the
+// first by the shape memo remembers, if any.
 // Their references and ids are copied into one strings.Builder, whose bytes
 // never change once written, and are slices of its string.
-func itemsAt(b []byte, i, n int) ([]Recipient, int) {
-	items := make([]Recipient, 0, n)
-	var s strings.Builder
-	s.Grow(16 * n)
+func (q *bulkRead) array(b []byte, i, n int) int {
+	q.items, q.found = nil, false
+	var s *strings.Builder
+	var scratch Recipient
+	if q.keep {
+		q.items = make([]Recipient, 0, n)
+		q.s = strings.Builder{}
+		q.s.Grow(16 * n)
+		s = &q.s
+	}
 	coded := false
 	var keys itemKeys
-	var shape itemShape
+	shape := q.memo.load()
 	if i = skipWS(b, i+1); i < len(b) && b[i] == ']' {
-		return nil, -1 // no element: the full parse decides
+		return -1 // no element: the full parse decides
 	}
-	for i >= 0 && i < len(b) {
-		items = append(items, Recipient{})
-		it := &items[len(items)-1]
-		hasCode, next := shape.read(b, &s, it, i)
+	for first := true; i >= 0 && i < len(b); first = false {
+		it := &scratch
+		if q.keep {
+			q.items = append(q.items, Recipient{})
+			it = &q.items[len(q.items)-1]
+		}
+		hasCode, next := shape.read(b, s, it, i)
 		if next < 0 {
 			*it = Recipient{}
-			if hasCode, next = itemAt(b, &s, &keys, &shapeRecorder{sh: &shape}, it, i); next < 0 {
-				return nil, -1
+			if hasCode, next = itemAt(b, s, &keys, &shapeRecorder{sh: &shape}, it, i); next < 0 {
+				return -1
+			}
+			if first {
+				q.memo.missed(&shape)
 			}
 		}
 		i = next
 		coded = coded || hasCode
 		if i = skipWS(b, i); i >= len(b) {
-			return nil, -1
+			return -1
 		}
 		switch b[i] {
 		case ']':
 			if !coded {
-				return nil, -1
+				return -1
 			}
-			return items, i + 1
+			q.found = true
+			return i + 1
 		case ',':
 			i = skipWS(b, i+1)
 		default:
-			return nil, -1
+			return -1
 		}
 	}
-	return nil, -1
+	return -1
 }
 
 // itemAt reads one accepted recipient into it: an object whose error, if
@@ -261,14 +307,14 @@ func zero(b []byte, i int) int {
 // textAt reads a reference or an id as text(v) would: a string as it is,
 // null or a boolean as "". A number (which text formats) or a container is
 // not for the quick reader. The text is copied to s and returned as a slice
-// of its string.
+// of its string; with s nil it is only checked, and "" returned.
 func textAt(b []byte, s *strings.Builder, i int) (string, int) {
 	if b[i] == '"' {
 		end := stringEnd(b, i)
 		if end < 0 {
 			return "", -1
 		}
-		if end == i+1 {
+		if end == i+1 || s == nil {
 			return "", end + 1
 		}
 		start := s.Len()

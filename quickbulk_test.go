@@ -171,7 +171,7 @@ func TestQuickItemsBackTheOutcome(t *testing.T) {
 			if tt.code0 != nil {
 				rs.codes[0] = *tt.code0
 			}
-			out, _ := rs.classifyResponse(200, body, false)
+			out, _ := rs.classifyRead(200, body, false)
 			want := []Recipient{{Reference: "r1", ID: "10", Class: tt.class}, {Reference: "r2", ID: "11", Class: tt.class}}
 			if out.Class != tt.class || !slices.Equal(out.Recipients, want) {
 				t.Fatalf("outcome %v %+v, want %v %+v", out.Class, out.Recipients, tt.class, want)
@@ -262,7 +262,7 @@ func TestQuickItemsStayLinear(t *testing.T) {
 		}
 		var m0, m1 runtime.MemStats
 		runtime.ReadMemStats(&m0)
-		out, _ := rs.classifyResponse(200, b, false)
+		out, _ := rs.classifyRead(200, b, false)
 		runtime.ReadMemStats(&m1)
 		if len(out.Recipients) != 2 {
 			t.Fatalf("%d arrays: %d recipients, want the last array's 2", arrays, len(out.Recipients))

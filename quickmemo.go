@@ -103,3 +103,32 @@ func errorWord(t []byte) bool {
 // returns the offset of its closing quote, or -1 when the string holds an
 // escape, a control character, a bracket or a byte outside ASCII first.
 func textEnd(b []byte, i int) int { return scanString(b, i, true) }
+
+// itemMemo remembers the shape of the first result element of a bulk answer
+// (quickshape.go), so that the next answer's first element is read by that
+// shape too, and no element of an answer of the usual shape is read in
+// full. Every eighth first element that did not match takes the place, as
+// in successMemo. The zero itemMemo is empty and ready; it is safe for
+// concurrent use, and the shape it holds never changes once stored.
+type itemMemo struct {
+	last   atomic.Pointer[itemShape]
+	misses atomic.Uint32
+}
+
+// load returns the shape remembered, or the zero shape, which matches
+// nothing; a nil memo remembers nothing.
+func (m *itemMemo) load() itemShape {
+	if m != nil {
+		if sh := m.last.Load(); sh != nil {
+			return *sh
+		}
+	}
+	return itemShape{}
+}
+
+// missed offers the shape of a first element read in full.
+func (m *itemMemo) missed(sh *itemShape) {
+	if m != nil && sh.ok && m.misses.Add(1)%8 == 1 {
+		m.last.Store(sh.clone())
+	}
+}

@@ -190,3 +190,100 @@ func TestTextEnd(t *testing.T) {
 		}
 	}
 }
+
+// memoBulk answers three recipients alike but for their references and ids.
+const memoBulk = `{"task_id":"7","result":[` +
+	`{"error":0,"errorDescription":"No errors","reference":"ref1","id":"1001","price":0.02},` +
+	`{"error":0,"errorDescription":"No errors","reference":"ref2","id":"1002","price":0.02},` +
+	`{"error":0,"errorDescription":"No errors","reference":"ref3","id":"1003","price":0.02}],"total_price":0.06}`
+
+// TestItemMemo reads a sequence of bulk answers through one memo: each is
+// read as without the memo, the memo takes the first element's shape on the
+// first miss and every eighth after it, and the shape it holds is a copy.
+func TestItemMemo(t *testing.T) {
+	other := `{"result":[{"error":0,"reference":"a","id":"1"},{"error":0,"reference":"b","id":"2"}]}`
+	const bulkLit, otherLit = `{"error":0,"errorDescription":"No errors","reference":"`, `{"error":0,"reference":"`
+	type step struct {
+		body     string
+		wantMiss uint32
+		lit0     string // the remembered shape's bytes before its first text
+	}
+	steps := []step{
+		{memoBulk, 1, bulkLit},
+		{strings.ReplaceAll(memoBulk, `:"ref`, `:"abc`), 1, bulkLit},
+		{other, 2, bulkLit},
+		{`{"result":[{"error":0,"reference":"a\"","id":"1"}]}`, 2, bulkLit}, // not for the quick reader
+		{`{"result":[{"error":5,"reference":"a","id":"1"}]}`, 2, bulkLit},
+		{`{"result":[{"error":0,"errorDescription":"No errors","reference":"x","id":"y","price":0.02},{"error":11}]}`, 2, bulkLit},
+		{`{"result":[{"error":0,"errorDescription":"No errors","reference":"x","id":"y","price":0.02,"x":1}]}`, 3, bulkLit},
+	}
+	for miss := uint32(4); miss <= 9; miss++ {
+		steps = append(steps, step{other, miss, bulkLit})
+	}
+	steps[len(steps)-1].lit0 = otherLit // the ninth miss takes the place
+	steps = append(steps, step{memoBulk, 10, otherLit})
+	var m itemMemo
+	for i, st := range steps {
+		body := []byte(st.body)
+		if got, want := m.accepted(body), quickAccepted(body); got != want {
+			t.Fatalf("step %d: accepted = %v, without the memo %v", i, got, want)
+		}
+		clear(body) // the memo holds no byte of the answer
+		sh := m.last.Load()
+		if sh == nil || string(sh.lits[0]) != st.lit0 || m.misses.Load() != st.wantMiss {
+			t.Fatalf("step %d: the memo holds %q after %d misses, want %q after %d", i, sh.lits[0], m.misses.Load(), st.lit0, st.wantMiss)
+		}
+	}
+	var none *itemMemo
+	if !none.accepted([]byte(memoBulk)) || none.accepted([]byte(`{"result":[{"error":8}]}`)) {
+		t.Fatal("a nil memo does not answer as quickAccepted")
+	}
+}
+
+// TestItemMemoConcurrent reads bulk answers of several shapes through one
+// memo from many goroutines: each read answers as without the memo (and the
+// race detector watches the memo).
+func TestItemMemoConcurrent(t *testing.T) {
+	var m itemMemo
+	bodies := [][]byte{
+		[]byte(memoBulk),
+		[]byte(`{"result":[{"error":0,"reference":"a","id":"1"},{"error":0,"reference":"b","id":"2"}]}`),
+		[]byte(`{"result":[{"error":0,"reference":"a","id":"1"},{"error":2,"reference":"b","id":"2"}]}`),
+		[]byte(`{"result":[{"error":"0","id":null},{"error":"0","id":"x"}]}`),
+		[]byte(strings.ReplaceAll(memoBulk, `"error":0`, `"error":"0"`)),
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 2000 {
+				b := bodies[(g+i)%len(bodies)]
+				if got, want := m.accepted(b), quickAccepted(b); got != want {
+					t.Errorf("accepted(%s) = %v, quickAccepted %v", b, got, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// FuzzItemMemo holds the memo to the reader without it: with the shape of
+// prior's first element remembered (and prior's bytes changed after), body
+// is accepted exactly when quickAccepted accepts it.
+func FuzzItemMemo(f *testing.F) {
+	f.Add([]byte(memoBulk), []byte(strings.ReplaceAll(memoBulk, "ref", "x")))
+	f.Add([]byte(memoBulk), []byte(strings.ReplaceAll(memoBulk, `"ref1"`, `"a\"b"`)))
+	f.Add([]byte(memoBulk), []byte(strings.ReplaceAll(memoBulk, `"ref1"`, `null`)))
+	f.Add([]byte(`{"result":[{"id":"1","error":0,"id":null}]}`), []byte(`{"result":[{"id":"2","error":0,"id":null}]}`))
+	f.Add([]byte(`{"result":[{"reference":"","error":"0"}]}`), []byte(`{"result":[{"reference":"],\"x","error":"0"}]}`))
+	f.Fuzz(func(t *testing.T, prior, body []byte) {
+		var m itemMemo
+		m.accepted(prior)
+		for i := range prior {
+			prior[i] ^= 0x55
+		}
+		if got, want := m.accepted(body), quickAccepted(body); got != want {
+			t.Fatalf("with the shape of %q remembered, accepted(%q) = %v; without it %v", prior, body, got, want)
+		}
+	})
+}

@@ -66,6 +66,22 @@ func (r *shapeRecorder) end(b []byte, i int, hasCode bool) {
 	sh.hasCode, sh.ok = hasCode, true
 }
 
+// clone returns a copy of the shape that holds its bytes in one buffer of
+// its own, for an itemMemo.
+func (sh *itemShape) clone() *itemShape {
+	c := *sh
+	n := 0
+	for _, l := range sh.lits[:sh.slots+1] {
+		n += len(l)
+	}
+	buf := make([]byte, 0, n)
+	for k, l := range sh.lits[:sh.slots+1] {
+		buf = append(buf, l...)
+		c.lits[k] = buf[len(buf)-len(l) : len(buf) : len(buf)]
+	}
+	return &c
+}
+
 // read reads the element at b[i] into it if it has the shape, and returns
 // whether it holds a code and the offset after it; -1 when it does not have
 // the shape (it may still be an element the full step reads).
@@ -85,7 +101,9 @@ func (sh *itemShape) read(b []byte, s *strings.Builder, it *Recipient, i int) (b
 		if end < 0 {
 			return false, -1
 		}
-		sh.put(s, it, k, b[i:end])
+		if s != nil {
+			putText(s, it, sh.kinds[k], b[i:end])
+		}
 		i = end
 	}
 	if sh.clears&(1<<keyReference) != 0 {
@@ -97,15 +115,15 @@ func (sh *itemShape) read(b []byte, s *strings.Builder, it *Recipient, i int) (b
 	return sh.hasCode, i
 }
 
-// put sets the k-th slot's field of it to t, copied to s.
-func (sh *itemShape) put(s *strings.Builder, it *Recipient, k int, t []byte) {
+// putText sets the field of kind of it to t, copied to s.
+func putText(s *strings.Builder, it *Recipient, kind keyKind, t []byte) {
 	var v string
 	if len(t) > 0 {
 		start := s.Len()
 		s.Write(t)
 		v = s.String()[start:]
 	}
-	if sh.kinds[k] == keyReference {
+	if kind == keyReference {
 		it.Reference = v
 	} else {
 		it.ID = v

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"sync"
 )
 
 // drainLimit bounds how much of a discarded response is read so that its
@@ -20,6 +21,9 @@ type responseBody struct {
 	rest    io.ReadCloser // unread remainder of an oversized body; nil when read whole
 	err     error         // read error after the bytes; nil means io.EOF
 	outcome Outcome
+	bulk    []byte         // the body the recipients of a pending outcome are read from
+	once    sync.Once      // reads them
+	rcs     []Recipient    // and holds them
 	ctx     outcomeContext // the context of the final answer's Request
 	req     http.Request   // the final answer's Request, carrying ctx
 	small   [smallBody]byte
@@ -160,18 +164,35 @@ func setOutcome(resp *http.Response, req *http.Request, rb *responseBody, out Ou
 // Transport handed back (after any rule and the accepted-earlier finding),
 // also when an http.Client with a Timeout or a middleware wrapped its body,
 // and for the answers of WithFailFastAnswers. It reports false when resp
-// did not come from a Transport.
+// did not come from a Transport. The Recipients of a bulk answer that
+// accepted every recipient are read from the answer on the first call only
+// (the Transport checks such an answer without keeping them); every call,
+// from any goroutine, shares them.
 func OutcomeOf(resp *http.Response) (Outcome, bool) {
 	if resp == nil {
 		return Outcome{}, false
 	}
 	if rb, ok := resp.Body.(*responseBody); ok {
-		return rb.outcome, true
+		return rb.final(), true
 	}
 	if resp.Request != nil {
 		if rb, ok := resp.Request.Context().Value(outcomeKey{}).(*responseBody); ok {
-			return rb.outcome, true
+			return rb.final(), true
 		}
 	}
 	return Outcome{}, false
 }
+
+// final returns the outcome handed back with the body, with the recipients
+// of a pending one read on the first call: safe for concurrent use, and
+// every call shares one slice of them, as they shared the outcome's.
+func (b *responseBody) final() Outcome {
+	o := b.outcome
+	if o.pending {
+		b.once.Do(b.readRecipients)
+		o.Recipients, o.pending = b.rcs, false
+	}
+	return o
+}
+
+func (b *responseBody) readRecipients() { b.rcs = acceptedRecipients(b.bulk) }

@@ -11,6 +11,7 @@ type ruleSet struct {
 	classes  map[Class]Rule
 	policy   Rule // the Policy's numbers, Class unset
 	success  *successMemo
+	items    *itemMemo
 }
 
 func newRuleSet(p Policy) ruleSet {
@@ -21,6 +22,7 @@ func newRuleSet(p Policy) ruleSet {
 		classes:  map[Class]Rule{},
 		policy:   Rule{MaxAttempts: p.MaxAttempts, Backoff: p.Backoff},
 		success:  new(successMemo),
+		items:    new(itemMemo),
 	}
 }
 

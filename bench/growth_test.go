@@ -29,8 +29,8 @@ import (
 //     the timed calls go to N healthy ones. failfast: the timed calls go to
 //     the N open accounts. Each reports heap-B/account: the live heap the
 //     warm-up of its N accounts left, per account.
-//   - bulk=n/{stub,resilient}: creates of n recipients answered per
-//     recipient.
+//   - bulk=n/{stub,resilient,recipients}: creates of n recipients answered per
+//     recipient; recipients asks OutcomeOf for them, which reads them.
 //   - parallel/procs=P/callers=C/{stub,resilient,resilient+tracing,otelhttp}:
 //     C goroutines share the calls with GOMAXPROCS P; ns/op is wall time per
 //     call, so its inverse is throughput.
@@ -161,7 +161,8 @@ func BenchmarkGrowth(b *testing.B) {
 			rts := []struct {
 				name string
 				rt   http.RoundTripper
-			}{{"stub", base}, {"resilient", Resilient(base)}}
+				read bool // the caller asks for the recipients too
+			}{{"stub", base, false}, {"resilient", Resilient(base), false}, {"recipients", Resilient(base), true}}
 			for _, r := range rts {
 				b.Run(fmt.Sprintf("%d/%s", n, r.name), func(b *testing.B) {
 					body := BulkCreate(n)
@@ -172,6 +173,11 @@ func BenchmarkGrowth(b *testing.B) {
 						resp, err := r.rt.RoundTrip(req)
 						if err != nil {
 							b.Fatal(err)
+						}
+						if r.read {
+							if out, _ := resilient.OutcomeOf(resp); len(out.Recipients) != n {
+								b.Fatalf("%d recipients, want %d", len(out.Recipients), n)
+							}
 						}
 						drain(resp)
 					}

@@ -46,6 +46,6 @@ for m in "${modules[@]}"; do
 done
 
 step "fuzzing ($fuzztime inputs per target)"
-for target in FuzzClassifyBody FuzzSuccessShape FuzzParseRetryAfter FuzzJWTSubject; do
+for target in FuzzClassifyBody FuzzSuccessShape FuzzItemMemo FuzzParseRetryAfter FuzzJWTSubject; do
 	go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" .
 done
