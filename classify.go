@@ -140,16 +140,23 @@ func (rs *ruleSet) classifyResponse(status int, body []byte, unread bool) (Outco
 		o.Class = r.Class
 		return o, r
 	}
-	if status < 400 && !unread && rs.acceptedAll(status, body) {
-		r := rs.forStatus(status)
-		o.Class, o.pending = r.Class, true
-		return o, r
+	checked := false // the quick bulk reader found it not for itself
+	if status < 400 && !unread && bytes.IndexByte(body, '[') >= 0 && rs.mayWait(status) {
+		if rs.items.accepted(body) {
+			r := rs.forStatus(status)
+			o.Class, o.pending = r.Class, true
+			return o, r
+		}
+		checked = true
 	}
 	var a answer
 	var rcs []Recipient // the per-recipient results, of a bulk answer
 	if !unread {
-		var quick bool
-		if rcs, quick = quickItems(body); !quick {
+		quick := false
+		if !checked {
+			rcs, quick = rs.items.items(body)
+		}
+		if !quick {
 			a = parseAnswer(body)
 			if len(a.items) > 0 {
 				rcs = rs.recipients(a.items)
@@ -188,24 +195,14 @@ func (rs *ruleSet) classifyResponse(status int, body []byte, unread bool) (Outco
 	return o, r
 }
 
-// acceptedAll reports a bulk answer that accepted every recipient, under
-// rules that make code 0 a plain success and the status's rule one too, so
-// that the answer's outcome is that of the status and its recipients,
-// alike, can wait until someone asks for them (Outcome.pending).
-func (rs *ruleSet) acceptedAll(status int, body []byte) bool {
-	if bytes.IndexByte(body, '[') < 0 {
-		return false
-	}
-	r0 := rs.forCode(0)
-	return r0.Class == ClassSuccess && !r0.Duplicate &&
-		rs.forStatus(status).Class == ClassSuccess && rs.items.accepted(body)
-}
-
-// acceptedRecipients returns the recipients of a body acceptedAll
-// reported, as classifyResponse would have read them.
-func acceptedRecipients(body []byte) []Recipient {
-	rcs, _ := quickItems(body)
-	return rcs
+// mayWait reports whether rules make a bulk answer with status that
+// accepted every recipient a plain success: code 0 and the status both of
+// class success and no duplicate, so that the answer's outcome is that of
+// the status and its recipients, alike, can wait until someone asks for
+// them (Outcome.pending).
+func (rs *ruleSet) mayWait(status int) bool {
+	r0, rs0 := rs.forCode(0), rs.forStatus(status)
+	return r0.Class == ClassSuccess && !r0.Duplicate && rs0.Class == ClassSuccess && !rs0.Duplicate
 }
 
 // recipients returns the per-recipient results of a bulk answer's items.

@@ -86,13 +86,21 @@ func (t *Transport) exchange(ctx context.Context, r *http.Request, res *result) 
 		resp.Body = http.NoBody
 	}
 	rb, data, partial, rerr := readBody(resp, t.policy.MaxBodyBytes, new(responseBody))
+	decoded := false // data are a copy, not the bytes rb hands back
 	if !partial {
+		raw := data
 		data = plainBody(resp, data, t.policy.MaxBodyBytes)
+		decoded = len(data) != len(raw) || len(data) > 0 && &data[0] != &raw[0]
 	}
 	out, rule := t.rules.classifyResponse(resp.StatusCode, data, partial)
 	out.RetryAfter = retryAfter(resp.Header, t.clock)
 	if out.pending {
-		rb.bulk = data
+		if decoded { // read the recipients now rather than keep the decoded copy
+			out.Recipients, _ = t.rules.items.items(data)
+			out.pending = false
+		} else {
+			rb.bulk, rb.memo = data, t.rules.items
+		}
 	}
 	if rerr != nil {
 		// The answer was cut short: it may have been processed.

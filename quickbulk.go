@@ -23,8 +23,12 @@ const quickDepth = 16
 // them alone. Any other body, an
 // error among the recipients included, yields ok false and goes to the full
 // parse. The fuzz tests hold it to agreeing with parseAnswer.
-func quickItems(body []byte) (items []Recipient, ok bool) {
-	q := bulkRead{keep: true}
+func quickItems(body []byte) (items []Recipient, ok bool) { return (*itemMemo)(nil).items(body) }
+
+// items is quickItems, the first element read by the shape m remembers
+// when it has it; a nil memo remembers nothing.
+func (m *itemMemo) items(body []byte) ([]Recipient, bool) {
+	q := bulkRead{keep: true, memo: m}
 	if !q.body(body) {
 		return nil, false
 	}
@@ -127,14 +131,22 @@ func (q *bulkRead) array(b []byte, i, n int) int {
 			q.items = append(q.items, Recipient{})
 			it = &q.items[len(q.items)-1]
 		}
-		hasCode, next := shape.read(b, s, it, i)
+		hasCode, next := false, -1
+		if !q.keep { // the elements that follow it alike, at once
+			if n, end := shape.run(b, i); n > 0 {
+				hasCode, next = shape.hasCode, end
+			}
+		}
+		if next < 0 {
+			hasCode, next = shape.read(b, s, it, i)
+		}
 		if next < 0 {
 			*it = Recipient{}
 			if hasCode, next = itemAt(b, s, &keys, &shapeRecorder{sh: &shape}, it, i); next < 0 {
 				return -1
 			}
 			if first {
-				q.memo.missed(&shape)
+				q.memo.missed(&shape, next-i)
 			}
 		}
 		i = next

@@ -126,9 +126,12 @@ func (m *itemMemo) load() itemShape {
 	return itemShape{}
 }
 
-// missed offers the shape of a first element read in full.
-func (m *itemMemo) missed(sh *itemShape) {
-	if m != nil && sh.ok && m.misses.Add(1)%8 == 1 {
+// maxShapeItem bounds the elements the memo takes the shape of.
+const maxShapeItem = 1024
+
+// missed offers the shape of a first element read in full, of n bytes.
+func (m *itemMemo) missed(sh *itemShape, n int) {
+	if m != nil && sh.ok && n <= maxShapeItem && m.misses.Add(1)%8 == 1 {
 		m.last.Store(sh.clone())
 	}
 }

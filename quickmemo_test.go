@@ -287,3 +287,90 @@ func FuzzItemMemo(f *testing.F) {
 		}
 	})
 }
+
+// TestItemMemoRuns reads answers by a remembered shape, whose elements are
+// read in runs (itemShape.run), and holds each to the reader without the
+// memo: a run that stops at an element of another form, at white space
+// between elements or inside an element hands the rest to the element-wise
+// reading.
+func TestItemMemoRuns(t *testing.T) {
+	el := func(ref, id string) string {
+		return `{"error":0,"errorDescription":"No errors","reference":"` + ref + `","id":"` + id + `","price":0.02}`
+	}
+	arr := func(els ...string) string {
+		return `{"task_id":"7","result":[` + strings.Join(els, ",") + `],"total_price":0.06}`
+	}
+	tests := []struct {
+		name string
+		body string
+		runs []int // the lengths of the runs read from the first element on, then from each element where the last stopped
+	}{
+		{"alike", arr(el("a", "1"), el("bb", "22"), el("ccc", "333")), []int{3}},
+		{"one", arr(el("a", "1")), []int{1}},
+		{"white space between", `{"result":[` + el("a", "1") + ` , ` + el("b", "2") + "\n," + el("c", "3") + `]}`, []int{1, 1, 1}},
+		{"an escape in the second", arr(el("a", "1"), el(`b\"`, "2"), el("c", "3")), []int{1, 0, 1}},
+		{"a control byte in the third's id", arr(el("a", "1"), el("b", "2"), el("c", "3\x01")), []int{2, 0}},
+		{"an error in the second", arr(el("a", "1"), strings.Replace(el("b", "2"), `"error":0`, `"error":5`, 1), el("c", "3")), []int{1, 0, 1}},
+		{"another key in the second", arr(el("a", "1"), strings.Replace(el("b", "2"), `"price"`, `"Price"`, 1), el("c", "3")), []int{1, 0, 1}},
+		{"a text that spells the join", arr(el(`a","id":"1","price":0.02},{"error":0`, "1")), []int{1, 0}},
+		{"the array ends inside", `{"result":[` + el("a", "1") + `,` + el("b", "2")[:40], nil},
+		{"null id", arr(el("a", "1"), strings.Replace(el("b", "2"), `"2"`, `null`, 1), el("c", "3")), []int{1, 0, 1}},
+		{"code as a string", arr(el("a", "1"), strings.Replace(el("b", "2"), `"error":0`, `"error":"0"`, 1)), []int{1, 0}},
+	}
+	var primed itemMemo
+	primed.accepted([]byte(arr(el("x", "9"))))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := itemMemo{}
+			m.last.Store(primed.last.Load())
+			body := []byte(tt.body)
+			if got, want := m.accepted(body), quickAccepted(body); got != want {
+				t.Fatalf("accepted = %v, without the memo %v", got, want)
+			}
+			if _, ok := quickItems(body); ok != quickAccepted(body) {
+				t.Fatalf("quickItems reads it: %v, quickAccepted %v", ok, !ok)
+			}
+			if tt.runs == nil {
+				return
+			}
+			sh := m.load()
+			i := strings.Index(tt.body, "[") + 1
+			for r, want := range tt.runs {
+				n, next := sh.run(body, i)
+				if n != want {
+					t.Fatalf("run %d from %d: %d elements, want %d", r, i, n, want)
+				}
+				if n > 0 {
+					if c := body[next-1]; c != '}' {
+						t.Fatalf("run %d ends at %q, not after an element", r, body[next-1:])
+					}
+					i = next
+				} else {
+					_, i = itemAt(body, nil, new(itemKeys), &shapeRecorder{sh: new(itemShape)}, new(Recipient), i)
+					if i < 0 {
+						break
+					}
+				}
+				i = skipWS(body, i)
+				if body[i] == ',' {
+					i = skipWS(body, i+1)
+				}
+			}
+		})
+	}
+}
+
+// TestItemMemoBound: the memo keeps no shape of an element longer than
+// maxShapeItem, whose bytes it would hold for as long as the Transport.
+func TestItemMemoBound(t *testing.T) {
+	for _, n := range []int{maxShapeItem - 200, maxShapeItem + 1} {
+		body := []byte(`{"result":[{"error":0,"errorDescription":"` + strings.Repeat("x", n) + `","reference":"a","id":"1"}]}`)
+		var m itemMemo
+		if !m.accepted(body) {
+			t.Fatalf("%d: not accepted", n)
+		}
+		if kept := m.last.Load() != nil; kept != (n < maxShapeItem) {
+			t.Fatalf("an element of about %d bytes: shape kept %v", n, kept)
+		}
+	}
+}

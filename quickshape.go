@@ -17,7 +17,8 @@ type itemShape struct {
 	slots   int
 	clears  uint8 // bits 1<<kind of the fields a later null or boolean sets to ""
 	hasCode bool
-	ok      bool // lits, kinds, slots and hasCode hold an element's shape
+	ok      bool   // lits, kinds, slots and hasCode hold an element's shape
+	join    []byte // the bytes after the last slot, a comma and the bytes before the first: a memo's shape only
 }
 
 // maxSlots is the number of texts a shape holds; an element with more is
@@ -32,7 +33,7 @@ type shapeRecorder struct {
 
 // begin starts the shape of the element at b[i].
 func (r *shapeRecorder) begin(i int) {
-	r.sh.ok, r.sh.slots, r.sh.clears, r.from = false, 0, 0, i
+	r.sh.ok, r.sh.slots, r.sh.clears, r.sh.join, r.from = false, 0, 0, nil, i
 }
 
 // clear notes that the field of kind is set to "" by a value in the bytes
@@ -70,16 +71,64 @@ func (r *shapeRecorder) end(b []byte, i int, hasCode bool) {
 // its own, for an itemMemo.
 func (sh *itemShape) clone() *itemShape {
 	c := *sh
+	c.lits = [maxSlots + 1][]byte{} // none of the bytes past the shape's
 	n := 0
 	for _, l := range sh.lits[:sh.slots+1] {
 		n += len(l)
 	}
-	buf := make([]byte, 0, n)
+	buf := make([]byte, 0, 2*n+1)
 	for k, l := range sh.lits[:sh.slots+1] {
 		buf = append(buf, l...)
 		c.lits[k] = buf[len(buf)-len(l) : len(buf) : len(buf)]
 	}
+	if sh.slots > 0 {
+		from := len(buf)
+		buf = append(append(append(buf, sh.lits[sh.slots]...), ','), sh.lits[0]...)
+		c.join = buf[from:len(buf):len(buf)]
+	}
 	return &c
+}
+
+// run reads the elements from b[i] on while each has the shape and the
+// next follows it after a bare comma, comparing the bytes from one
+// element's last slot to the next one's first at once (a memo's shape
+// only). It returns how many it read and the offset after the last of
+// them; 0 when the first does not have the shape. An element's references
+// and ids are checked, not kept.
+func (sh *itemShape) run(b []byte, i int) (n, next int) {
+	if !sh.ok || sh.join == nil || !has(b, i, sh.lits[0]) {
+		return 0, -1
+	}
+	tail := sh.lits[sh.slots]
+	for i += len(sh.lits[0]); ; {
+		for k := 1; ; k++ { // at the text of slot k-1
+			end := stringEnd(b, i-1)
+			if end < 0 {
+				return n, next
+			}
+			if i = end; k == sh.slots {
+				break
+			}
+			if !has(b, i, sh.lits[k]) {
+				return n, next
+			}
+			i += len(sh.lits[k])
+		}
+		switch {
+		case has(b, i, sh.join):
+			n, next = n+1, i+len(tail)
+			i += len(sh.join)
+		case has(b, i, tail):
+			return n + 1, i + len(tail)
+		default:
+			return n, next
+		}
+	}
+}
+
+// has reports whether b holds lit at i.
+func has(b []byte, i int, lit []byte) bool {
+	return len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == string(lit)
 }
 
 // read reads the element at b[i] into it if it has the shape, and returns

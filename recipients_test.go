@@ -42,6 +42,9 @@ func TestAcceptedAllWaits(t *testing.T) {
 		{"a rule of code 0 makes it transient", 200, acceptedBulk, func(rs *ruleSet) {
 			rs.codes[0] = Rule{Class: ClassTransient}
 		}, false, ClassTransient, false, nil, 2},
+		{"a status rule marks 200 a duplicate", 200, acceptedBulk, func(rs *ruleSet) {
+			rs.statuses[200] = Rule{Class: ClassSuccess, Duplicate: true}
+		}, false, ClassSuccess, false, acceptedRecipientsWant, 2},
 		{"a rule of code 0 marks it a duplicate", 200, acceptedBulk, func(rs *ruleSet) {
 			rs.codes[0] = Rule{Class: ClassSuccess, Duplicate: true}
 		}, false, ClassSuccess, false, acceptedRecipientsWant, 2},
@@ -104,13 +107,14 @@ func TestOutcomeOfReadsPendingRecipients(t *testing.T) {
 		encoding  string
 		timeout   bool // a client with a Timeout, which wraps the body
 		readFirst bool // the caller reads the body before asking
+		pending   bool // the recipients wait (a decoded answer's are read at once, its copy dropped)
 	}{
-		{"plain", []byte(acceptedBulk), "", false, false},
-		{"read first", []byte(acceptedBulk), "", false, true},
-		{"client timeout", []byte(acceptedBulk), "", true, false},
-		{"client timeout, read first", []byte(acceptedBulk), "", true, true},
-		{"gzip", gz(acceptedBulk), "gzip", false, false},
-		{"gzip, read first", gz(acceptedBulk), "gzip", true, true},
+		{"plain", []byte(acceptedBulk), "", false, false, true},
+		{"read first", []byte(acceptedBulk), "", false, true, true},
+		{"client timeout", []byte(acceptedBulk), "", true, false, true},
+		{"client timeout, read first", []byte(acceptedBulk), "", true, true, true},
+		{"gzip", gz(acceptedBulk), "gzip", false, false, false},
+		{"gzip, read first", gz(acceptedBulk), "gzip", true, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,8 +135,9 @@ func TestOutcomeOfReadsPendingRecipients(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rb, _ := resp.Request.Context().Value(outcomeKey{}).(*responseBody); rb == nil || !rb.outcome.pending {
-				t.Fatal("the answer's outcome is not pending")
+			rb, _ := resp.Request.Context().Value(outcomeKey{}).(*responseBody)
+			if rb == nil || rb.outcome.pending != tt.pending || (rb.bulk != nil) != tt.pending {
+				t.Fatalf("the answer's outcome waits: %v, holding %d bytes; want %v", rb.outcome.pending, len(rb.bulk), tt.pending)
 			}
 			var got []byte
 			if tt.readFirst {
@@ -148,6 +153,9 @@ func TestOutcomeOfReadsPendingRecipients(t *testing.T) {
 			again, _ := OutcomeOf(resp)
 			if &again.Recipients[0] != &out.Recipients[0] {
 				t.Fatal("a second OutcomeOf read the recipients again")
+			}
+			if rb.bulk != nil {
+				t.Fatal("the body read for the recipients is still held")
 			}
 			if !tt.readFirst {
 				if got, err = io.ReadAll(resp.Body); err != nil {

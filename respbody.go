@@ -22,6 +22,7 @@ type responseBody struct {
 	err     error         // read error after the bytes; nil means io.EOF
 	outcome Outcome
 	bulk    []byte         // the body the recipients of a pending outcome are read from
+	memo    *itemMemo      // with the shape of its Transport's answers
 	once    sync.Once      // reads them
 	rcs     []Recipient    // and holds them
 	ctx     outcomeContext // the context of the final answer's Request
@@ -195,4 +196,10 @@ func (b *responseBody) final() Outcome {
 	return o
 }
 
-func (b *responseBody) readRecipients() { b.rcs = acceptedRecipients(b.bulk) }
+// readRecipients reads the recipients of a pending outcome as
+// classifyResponse would have (of class success, the class of code 0's
+// rule: acceptedAll).
+func (b *responseBody) readRecipients() {
+	b.rcs, _ = b.memo.items(b.bulk)
+	b.bulk, b.memo = nil, nil
+}
