@@ -200,7 +200,16 @@ func (rs *ruleSet) classifyResponse(status int, body []byte, unread bool) (Outco
 // class success and no duplicate, so that the answer's outcome is that of
 // the status and its recipients, alike, can wait until someone asks for
 // them (Outcome.pending).
+// finish notes it for every status below 400.
 func (rs *ruleSet) mayWait(status int) bool {
+	if status >= 0 && status < 64*len(rs.waits) {
+		return rs.waits[status/64]&(1<<(status%64)) != 0
+	}
+	return rs.mayWaitAt(status)
+}
+
+// mayWaitAt is mayWait, from the rules.
+func (rs *ruleSet) mayWaitAt(status int) bool {
 	r0, rs0 := rs.forCode(0), rs.forStatus(status)
 	return r0.Class == ClassSuccess && !r0.Duplicate && rs0.Class == ClassSuccess && !rs0.Duplicate
 }

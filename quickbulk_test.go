@@ -170,6 +170,7 @@ func TestQuickItemsBackTheOutcome(t *testing.T) {
 			rs := newRuleSet(Policy{}.withDefaults())
 			if tt.code0 != nil {
 				rs.codes[0] = *tt.code0
+				rs.noteWaits()
 			}
 			out, _ := rs.classifyRead(200, body, false)
 			want := []Recipient{{Reference: "r1", ID: "10", Class: tt.class}, {Reference: "r2", ID: "11", Class: tt.class}}

@@ -225,3 +225,27 @@ func TestPendingAfterRefusedRecipients(t *testing.T) {
 		t.Fatalf("body %s", b)
 	}
 }
+
+// TestMayWaitNoted holds the statuses a Transport notes to the rules they
+// come from, for every status and several rule sets.
+func TestMayWaitNoted(t *testing.T) {
+	sets := [][]Option{
+		nil,
+		{WithCodeRule(0, Rule{Class: ClassTransient})},
+		{WithCodeRule(0, Rule{Class: ClassSuccess, Duplicate: true})},
+		{WithStatusRule(200, Rule{Class: ClassTransient}), WithStatusRule(399, Rule{Class: ClassSuccess, Duplicate: true})},
+		{WithStatusRule(302, Rule{Class: ClassSuccess, MaxAttempts: 2}), WithClassRule(ClassSuccess, Rule{Class: ClassSuccess, Duplicate: true})},
+	}
+	for n, opts := range sets {
+		rs := NewTransport(http.DefaultTransport, opts...).rules
+		waiting := 0
+		for status := -1; status <= 600; status++ {
+			if got, want := rs.mayWait(status), rs.mayWaitAt(status); got != want {
+				t.Fatalf("rule set %d, status %d: noted %v, the rules say %v", n, status, got, want)
+			} else if got {
+				waiting++
+			}
+		}
+		t.Logf("rule set %d: %d statuses wait", n, waiting)
+	}
+}

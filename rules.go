@@ -12,10 +12,11 @@ type ruleSet struct {
 	policy   Rule // the Policy's numbers, Class unset
 	success  *successMemo
 	items    *itemMemo
+	waits    [400 / 64]uint64 // the statuses below 400 mayWait holds for, by bit
 }
 
 func newRuleSet(p Policy) ruleSet {
-	return ruleSet{
+	rs := ruleSet{
 		codes:    map[int]Rule{},
 		messages: map[string]Rule{},
 		statuses: map[int]Rule{},
@@ -24,6 +25,8 @@ func newRuleSet(p Policy) ruleSet {
 		success:  new(successMemo),
 		items:    new(itemMemo),
 	}
+	rs.noteWaits()
+	return rs
 }
 
 // fill completes r's zero fields from the Policy's numbers.
@@ -49,6 +52,17 @@ func (rs *ruleSet) finish(p Policy) {
 	}
 	for k, r := range rs.classes {
 		rs.classes[k] = rs.fill(r)
+	}
+	rs.noteWaits()
+}
+
+// noteWaits notes the statuses below 400 mayWait holds for under the rules.
+func (rs *ruleSet) noteWaits() {
+	rs.waits = [len(rs.waits)]uint64{}
+	for status := range 64 * len(rs.waits) {
+		if rs.mayWaitAt(status) {
+			rs.waits[status/64] |= 1 << (status % 64)
+		}
 	}
 }
 
