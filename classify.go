@@ -199,8 +199,8 @@ func (rs *ruleSet) classifyResponse(status int, body []byte, unread bool) (Outco
 // accepted every recipient a plain success: code 0 and the status both of
 // class success and no duplicate, so that the answer's outcome is that of
 // the status and its recipients, alike, can wait until someone asks for
-// them (Outcome.pending).
-// finish notes it for every status below 400.
+// them (Outcome.pending). It reads what noteWaits noted when the rules
+// were built.
 func (rs *ruleSet) mayWait(status int) bool {
 	if status >= 0 && status < 64*len(rs.waits) {
 		return rs.waits[status/64]&(1<<(status%64)) != 0

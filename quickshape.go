@@ -140,7 +140,7 @@ func (sh *itemShape) read(b []byte, s *strings.Builder, it *Recipient, i int) (b
 	}
 	for k := 0; ; k++ {
 		lit := sh.lits[k]
-		if len(b)-i < len(lit) || string(b[i:i+len(lit)]) != string(lit) {
+		if !has(b, i, lit) {
 			return false, -1
 		}
 		if i += len(lit); k == sh.slots {

@@ -197,8 +197,8 @@ func (b *responseBody) final() Outcome {
 }
 
 // readRecipients reads the recipients of a pending outcome as
-// classifyResponse would have (of class success, the class of code 0's
-// rule: acceptedAll).
+// classifyResponse would have: of class success, which mayWait made the
+// class of code 0's rule.
 func (b *responseBody) readRecipients() {
 	b.rcs, _ = b.memo.items(b.bulk)
 	b.bulk, b.memo = nil, nil

@@ -12,7 +12,7 @@ type ruleSet struct {
 	policy   Rule // the Policy's numbers, Class unset
 	success  *successMemo
 	items    *itemMemo
-	waits    [400 / 64]uint64 // the statuses below 400 mayWait holds for, by bit
+	waits    [(400 + 63) / 64]uint64 // the statuses below 400 (and up to 447) mayWait holds for, by bit
 }
 
 func newRuleSet(p Policy) ruleSet {
@@ -56,7 +56,8 @@ func (rs *ruleSet) finish(p Policy) {
 	rs.noteWaits()
 }
 
-// noteWaits notes the statuses below 400 mayWait holds for under the rules.
+// noteWaits notes the statuses waits holds, those mayWait holds for under
+// the rules.
 func (rs *ruleSet) noteWaits() {
 	rs.waits = [len(rs.waits)]uint64{}
 	if r0 := rs.forCode(0); r0.Class != ClassSuccess || r0.Duplicate {
