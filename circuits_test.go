@@ -192,3 +192,68 @@ func TestGaveUpBecauseTheCircuitOpened(t *testing.T) {
 		t.Errorf("gave up for %q, want circuit_open", reason)
 	}
 }
+
+// TestHostStates checks that each host name has one state, whichever way
+// host finds it: the one host alone, or the map once there are more.
+func TestHostStates(t *testing.T) {
+	cs := newCircuits(circuitConfig{}, RetryBudget{}, nil, realClock{})
+	seen := map[string]*hostState{}
+	steps := []struct {
+		name     string
+		wantOnly string // the host held alone after the step; "" for none
+	}{
+		{"a", "a"}, {"a", "a"}, {"b", ""}, {"a", ""}, {"b", ""}, {"c", ""}, {"a", ""},
+	}
+	for i, st := range steps {
+		h := cs.host(st.name)
+		if h == nil || h.name != st.name {
+			t.Fatalf("step %d: host(%q) = %v", i, st.name, h)
+		}
+		if prev, ok := seen[st.name]; ok && prev != h {
+			t.Fatalf("step %d: host(%q) made a second state", i, st.name)
+		}
+		seen[st.name] = h
+		only := ""
+		if o := cs.only.Load(); o != nil {
+			only = o.name
+		}
+		if only != st.wantOnly {
+			t.Fatalf("step %d: the host held alone is %q, want %q", i, only, st.wantOnly)
+		}
+	}
+	// A name equal to the one host's but in other memory finds it too.
+	cs = newCircuits(circuitConfig{}, RetryBudget{}, nil, realClock{})
+	h := cs.host("api.example")
+	if cs.host(strings.Clone("api.example")) != h {
+		t.Fatal("an equal name in other memory found another state")
+	}
+}
+
+// TestHostStatesConcurrent checks that callers racing on new hosts agree on
+// one state per name.
+func TestHostStatesConcurrent(t *testing.T) {
+	cs := newCircuits(circuitConfig{}, RetryBudget{}, nil, realClock{})
+	names := []string{"a", "b", "a", "c", "b", "a"}
+	got := make([][]*hostState, 8)
+	var wg sync.WaitGroup
+	for g := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, n := range names {
+				got[g] = append(got[g], cs.host(n))
+			}
+		}()
+	}
+	wg.Wait()
+	for g := range got {
+		for i := range names {
+			if got[g][i] != got[0][i] || got[g][i].name != names[i] {
+				t.Fatalf("caller %d, name %q: states differ", g, names[i])
+			}
+		}
+	}
+	if cs.only.Load() != nil {
+		t.Fatal("the host held alone is still set with three hosts")
+	}
+}

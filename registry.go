@@ -25,8 +25,9 @@ type circuits struct {
 	addMu   sync.Mutex               // serialises the additions to accts and the writers of present
 	present atomic.Pointer[presence] // every account in accts; nil until the first
 
-	hostMu sync.Mutex // serialises writers of hosts
+	hostMu sync.Mutex // serialises writers of hosts and only
 	hosts  atomic.Pointer[map[string]*hostState]
+	only   atomic.Pointer[hostState] // the one host while hosts holds one, else nil
 }
 
 // acctState is what the Transport holds for one account that failed or
@@ -69,8 +70,11 @@ func (cs *circuits) stillNone(l acctLookup) bool {
 
 // host returns name's state, made on first use. Hosts are few (one per API
 // host) and never dropped; the map is copied on write so that readers take
-// no lock.
+// no lock, and while it holds one host, that host is found without it.
 func (cs *circuits) host(name string) *hostState {
+	if h := cs.only.Load(); h != nil && h.name == name {
+		return h
+	}
 	if h := (*cs.hosts.Load())[name]; h != nil {
 		return h
 	}
@@ -88,6 +92,11 @@ func (cs *circuits) host(name string) *hostState {
 	}
 	next[name] = h
 	cs.hosts.Store(&next)
+	if len(next) == 1 {
+		cs.only.Store(h)
+	} else {
+		cs.only.Store(nil)
+	}
 	return h
 }
 

@@ -127,8 +127,10 @@ func (rs *ruleSet) forAPI2(a *api2Answer, status int) (string, Rule) {
 
 // forStatus returns the rule of an HTTP status that carried no code.
 func (rs *ruleSet) forStatus(status int) Rule {
-	if r, ok := rs.statuses[status]; ok {
-		return r
+	if len(rs.statuses) > 0 { // most Transports have no status rule: no lookup
+		if r, ok := rs.statuses[status]; ok {
+			return r
+		}
 	}
 	c, _ := classifyStatus(status)
 	return rs.forClass(c)
@@ -136,8 +138,10 @@ func (rs *ruleSet) forStatus(status int) Rule {
 
 // forClass returns the rule of a class.
 func (rs *ruleSet) forClass(c Class) Rule {
-	if r, ok := rs.classes[c]; ok {
-		return r
+	if len(rs.classes) > 0 {
+		if r, ok := rs.classes[c]; ok {
+			return r
+		}
 	}
 	r := rs.policy
 	r.Class = c
