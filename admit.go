@@ -23,7 +23,7 @@ func (c *call) admit() (gate, *CircuitOpenError) {
 	if e != nil {
 		return g, e
 	}
-	if isLogin(c.req.URL.Path) || isRefresh(c.req.URL.Path) {
+	if c.login || c.refresh {
 		g.forToken()
 	}
 	if g.ap.probe != nil && cs.cfg.account.Probe != nil {

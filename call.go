@@ -25,6 +25,9 @@ type call struct {
 
 	acct      account
 	acctKnown bool
+	// login and refresh report an API 2.0 token call (isLogin, isRefresh),
+	// read from the path once when the call runs.
+	login, refresh bool
 	// found is the account's state as the latest step found it, for the
 	// next step to use once: openCircuit's for the first admission, the
 	// admission's for the first attempt's in-flight limit.
@@ -98,7 +101,8 @@ func (c *call) lookup() acctLookup {
 // run is the call's flow.
 func (c *call) run() (final, *http.Response, error) {
 	c.host = c.t.circuits.host(c.req.URL.Host)
-	if isLogin(c.req.URL.Path) { // a login's account is in its body
+	c.login, c.refresh = isLogin(c.req.URL.Path), isRefresh(c.req.URL.Path)
+	if c.login { // a login's account is in its body
 		if err := c.prepare(); err != nil {
 			return c.unsent(err)
 		}

@@ -21,7 +21,7 @@ func (c *call) finish(r *result, reason resilientconv.Reason) (final, *http.Resp
 		rewriteAccepted(r.resp, r.body, &r.out, b)
 	}
 	setOutcome(r.resp, c.req, r.body, r.out)
-	if isLogin(c.req.URL.Path) || isRefresh(c.req.URL.Path) {
+	if c.login || c.refresh {
 		c.t.ids.learnLogin(c.req, r.resp.StatusCode, r.body.bytes(), c.account())
 	}
 	if c.t.apiErrors && (r.out.Class == ClassPermanent || r.out.Class == ClassAccount) {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -186,4 +187,63 @@ func FuzzJWTSubject(f *testing.F) {
 			t.Fatalf("subject %q, account %v", sub, a)
 		}
 	})
+}
+
+// TestRefreshKeepsAccount checks that the opaque token a refresh answers
+// belongs to the account of the token it refreshed, as a login's belongs to
+// the key in its body: an account circuit opened under the key stops calls
+// made with either token, and not a token never seen.
+func TestRefreshKeepsAccount(t *testing.T) {
+	const key = "live_refresh"
+	base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Body != nil {
+			io.Copy(io.Discard, r.Body)
+			r.Body.Close()
+		}
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/auth/login"):
+			return response(200, `{"bearer":"opaque-1"}`), nil
+		case strings.HasSuffix(r.URL.Path, "/auth/refresh"):
+			return response(200, `{"bearer":"opaque-2"}`), nil
+		}
+		return response(200, `{"error":8,"errorDescription":"not enough funds"}`), nil
+	})
+	rt := NewTransport(base, withClock(newFakeClock()))
+	const api2 = "https://api.test/api/v2"
+	do := func(method, url, body, bearer, apiKey string) error {
+		req, err := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		if apiKey != "" {
+			req.Header.Set("X-API-KEY", apiKey)
+		}
+		resp, err := rt.RoundTrip(req)
+		if err == nil {
+			readAll(t, resp)
+		}
+		return err
+	}
+	if err := do(http.MethodPost, api2+"/auth/login", `{"api_key":"`+key+`"}`, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := do(http.MethodPost, api2+"/auth/refresh", "", "opaque-1", ""); err != nil {
+		t.Fatal(err)
+	}
+	// Code 8 to the key's call opens the account's circuit.
+	if err := do(http.MethodPut, "https://api.test/rest/sms/create", `{}`, "", key); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		token    string
+		wantFast bool
+	}{{"opaque-1", true}, {"opaque-2", true}, {"opaque-3", false}} {
+		err := do(http.MethodGet, api2+"/balance", "", tc.token, "")
+		if got := errors.Is(err, ErrCircuitOpen); got != tc.wantFast {
+			t.Errorf("token %s: %v, want a fail-fast %v", tc.token, err, tc.wantFast)
+		}
+	}
 }

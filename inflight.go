@@ -128,7 +128,7 @@ func (c *call) settle(t ticket, s *acctState, r *result, now time.Time) {
 		}
 		return
 	}
-	if c.t.limits.Disabled || !sendsMessages(c.req) || !thr && !c.t.circuits.tracking() {
+	if c.t.limits.Disabled || !thr && !c.t.circuits.tracking() || !sendsMessages(c.req) {
 		return
 	}
 	if !thr { // a call sent before its account's limit began
