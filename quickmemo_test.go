@@ -41,15 +41,33 @@ func TestSuccessShape(t *testing.T) {
 		{"no texts", `{"error":0}`, `{"error":0}`, true},
 		{"no texts, another answer", `{"error":0}`, `{"error":0,"x":1}`, false},
 		{"an empty text", `{"error":0,"id":""}`, `{"error":0,"id":"abc"}`, true},
+		{"texts of the same length", memoAnswer, strings.Replace(memoAnswer, `"213"`, `"214"`, 1), true},
+		{"texts of other lengths, the same in all", memoAnswer, strings.Replace(memoAnswer, `"r1","id":"213"`, `"r12","id":"13"`, 1), true},
+		{"a bracket in place", memoAnswer, strings.Replace(memoAnswer, `"r1"`, `"r["`, 1), false},
+		{"a backslash in place", memoAnswer, strings.Replace(memoAnswer, `"213"`, `"2\3"`, 1), false},
+		{"a control character in place", memoAnswer, strings.Replace(memoAnswer, `"213"`, "\"2\x003\"", 1), false},
+		{"UTF-8 in place", memoAnswer, strings.Replace(memoAnswer, `"r1"`, `"é"`, 1), false},
+		{"a quote in place", memoAnswer, strings.Replace(memoAnswer, `"No errors"`, `"No"errors"`, 1), false},
+		{"a long text in place", `{"error":0,"id":"0123456789abcdef0123"}`, `{"error":0,"id":"fedcba9876543210fedc"}`, true},
+		{"a bracket in place past eight bytes", `{"error":0,"id":"0123456789abcdef0123"}`, `{"error":0,"id":"fedcba98[6543210fedc"}`, false},
+		{"a byte outside ASCII in place past eight bytes", `{"error":0,"id":"0123456789abcdef0123"}`, "{\"error\":0,\"id\":\"fedcba9876543210fed\x80\"}", false},
+		{"spelled error in place", memoAnswer, strings.Replace(memoAnswer, `"No errors"`, `"message  "`, 1), true},
+		{"spelled message in place", `{"error":0,"id":"1234567"}`, `{"error":0,"id":"message"}`, false},
+		{"another end in place", memoAnswer, strings.Replace(memoAnswer, `"EUR"}}`, `"EUR"} `, 1), false},
+		{"another key in place", memoAnswer, strings.Replace(memoAnswer, `"currency"`, `"currencx"`, 1), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if !quickSuccess([]byte(tt.shape)) {
 				t.Fatalf("the shape's answer %s is no plain success", tt.shape)
 			}
-			got := newSuccessShape([]byte(tt.shape)).matches([]byte(tt.body))
+			sh := newSuccessShape([]byte(tt.shape))
+			got := sh.matches([]byte(tt.body))
 			if got != tt.want {
 				t.Fatalf("matches(%s) = %v, want %v", tt.body, got, tt.want)
+			}
+			if s := sh.searched([]byte(tt.body)); s != got {
+				t.Fatalf("searched(%s) = %v, matches %v", tt.body, s, got)
 			}
 			if got && !quickSuccess([]byte(tt.body)) {
 				t.Fatalf("matches(%s) but quickSuccess does not pass it", tt.body)
@@ -161,8 +179,39 @@ func FuzzSuccessShape(f *testing.F) {
 			if sh.matches(b) && !quickSuccess(b) {
 				t.Fatalf("%q has the shape of %q, but quickSuccess does not pass it", b, shape)
 			}
+			if len(b) == len(shape) && sh.inPlace(b) && !sh.searched(b) {
+				t.Fatalf("%q has the shape of %q in place, but not by a search", b, shape)
+			}
 		}
 	})
+}
+
+// TestPlainText holds plainText to a byte-by-byte reading: every byte, at
+// every place of texts of 0 to 20 bytes.
+func TestPlainText(t *testing.T) {
+	byByte := func(b []byte) bool {
+		for _, c := range b {
+			if c == '"' || c == '\\' || c < 0x20 || c == '[' || c >= 0x80 {
+				return false
+			}
+		}
+		return true
+	}
+	for n := range 21 {
+		b := bytes.Repeat([]byte("a"), n)
+		if !plainText(b) {
+			t.Fatalf("%q refused", b)
+		}
+		for i := range n {
+			for c := range 256 {
+				b[i] = byte(c)
+				if got, want := plainText(b), byByte(b); got != want {
+					t.Fatalf("plainText(%q) = %v, want %v", b, got, want)
+				}
+			}
+			b[i] = 'a'
+		}
+	}
 }
 
 // TestTextEnd holds textEnd to a byte-by-byte reading: every kind of byte
