@@ -27,6 +27,12 @@ const maxShapeBody = 512
 type successShape struct {
 	body  []byte   // a copy of the answer
 	texts [][2]int // the start and end of each string value's text, in order
+	// For inPlace, the answer word by word: the k-th word is the eight
+	// bytes at 8k, the last one the eight that end the answer; none for an
+	// answer shorter than a word.
+	words []uint64
+	masks []uint64 // 0xff in each byte of a word that is a text's
+	short [][2]int // the texts of 5 to 7 bytes, which may spell error, errors or message
 }
 
 // success reports quickSuccess(body); a nil memo remembers nothing.
@@ -69,7 +75,30 @@ func newSuccessShape(body []byte) *successShape {
 		}
 		i = end
 	}
+	sh.wordsOf()
 	return sh
+}
+
+// wordsOf fills the shape's words, masks and short texts.
+func (sh *successShape) wordsOf() {
+	b := sh.body
+	if len(b) < 8 {
+		return
+	}
+	text := make([]byte, len(b)) // 0xff in each byte of a text
+	for _, t := range sh.texts {
+		for i := t[0]; i < t[1]; i++ {
+			text[i] = 0xff
+		}
+		if n := t[1] - t[0]; n >= 5 && n <= 7 {
+			sh.short = append(sh.short, t)
+		}
+	}
+	for off := 0; off < len(b); off += 8 {
+		off := min(off, len(b)-8)
+		sh.words = append(sh.words, binary.LittleEndian.Uint64(b[off:]))
+		sh.masks = append(sh.masks, binary.LittleEndian.Uint64(text[off:]))
+	}
 }
 
 // matches reports whether body has the shape: its bytes are the shape's
@@ -100,43 +129,41 @@ func (sh *successShape) searched(body []byte) bool {
 
 // inPlace reports whether body, of the shape's length, has the shape with
 // every text where the shape's stands: the usual answer, whose ids and
-// references keep their length. Each text is then known by its bytes alone,
-// without a search for its end; the closing quote after it is in the bytes
-// compared. Every body it takes, searched takes; one it refuses may still
-// have the shape with texts of other lengths.
+// references keep their length. It reads eight bytes at a time: the bytes
+// outside the texts must be the shape's (the quotes that close the texts
+// among them), and those inside plain (unplain). Every body it takes,
+// searched takes; one it refuses may still have the shape with texts of
+// other lengths.
 func (sh *successShape) inPlace(body []byte) bool {
-	from := 0
-	for _, t := range sh.texts {
-		if string(body[from:t[0]]) != string(sh.body[from:t[0]]) {
-			return false
-		}
-		if text := body[t[0]:t[1]]; !plainText(text) || errorWord(text) {
-			return false
-		}
-		from = t[1]
+	if len(sh.words) == 0 || len(body) != len(sh.body) {
+		return false
 	}
-	return string(body[from:]) == string(sh.body[from:])
-}
-
-// plainText reports whether t holds no byte that ends a string or that
-// quickSuccess refuses in one: a quote, a backslash, a control character,
-// a bracket or a byte outside ASCII. It looks at eight bytes at a time.
-func plainText(t []byte) bool {
-	const lows, highs = 0x0101010101010101, 0x8080808080808080
-	i := 0
-	for ; i+8 <= len(t); i += 8 {
-		x := binary.LittleEndian.Uint64(t[i:])
-		k := x ^ '['*lows
-		if specials(x)|(k-lows)&^k&highs|x&highs != 0 {
+	masks := sh.masks[:len(sh.words)]
+	for k, w := range sh.words {
+		x := binary.LittleEndian.Uint64(body[min(8*k, len(body)-8):])
+		if m := masks[k]; (x^w)&^m != 0 || m != 0 && unplain(x)&m != 0 {
 			return false
 		}
 	}
-	for ; i < len(t); i++ {
-		if c := t[i]; c == '"' || c == '\\' || c < 0x20 || c == '[' || c >= 0x80 {
+	for _, t := range sh.short {
+		if errorWord(body[t[0]:t[1]]) {
 			return false
 		}
 	}
 	return true
+}
+
+// unplain flags, with its high bit, each byte of x that ends a string or
+// that quickSuccess refuses in one: a quote, a backslash, a control
+// character, a bracket or a byte outside ASCII. Unlike specials it flags
+// those bytes only, each byte's flag being worked out within the byte: no
+// sum carries out of one. For a byte b, ((b&0x7f)+0x7f)|b has its high bit
+// clear only when b is 0, and ((b&0x7f)+0x60)|b only when b is below 0x20.
+func unplain(x uint64) uint64 {
+	const lows, low7, highs = 0x0101010101010101, 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
+	q, e, k := x^'"'*lows, x^'\\'*lows, x^'['*lows
+	plain := (q&low7 + low7 | q) & (e&low7 + low7 | e) & (k&low7 + low7 | k) & (x&low7 + 0x60*lows | x) &^ x
+	return ^plain & highs
 }
 
 // errorWord reports whether t is spelled error, errors or message, a text

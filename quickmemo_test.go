@@ -2,6 +2,7 @@ package resilient
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strings"
 	"sync"
 	"testing"
@@ -186,30 +187,64 @@ func FuzzSuccessShape(f *testing.F) {
 	})
 }
 
-// TestPlainText holds plainText to a byte-by-byte reading: every byte, at
-// every place of texts of 0 to 20 bytes.
-func TestPlainText(t *testing.T) {
-	byByte := func(b []byte) bool {
-		for _, c := range b {
-			if c == '"' || c == '\\' || c < 0x20 || c == '[' || c >= 0x80 {
-				return false
-			}
-		}
-		return true
-	}
-	for n := range 21 {
-		b := bytes.Repeat([]byte("a"), n)
-		if !plainText(b) {
-			t.Fatalf("%q refused", b)
-		}
-		for i := range n {
+// TestUnplain holds unplain to a byte-by-byte reading: every byte at every
+// place of a word whose other bytes are all of any one value, so that no
+// neighbour's flag leaks into a byte.
+func TestUnplain(t *testing.T) {
+	special := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 || c == '[' || c >= 0x80 }
+	var w [8]byte
+	for fill := range 256 {
+		for p := range 8 {
 			for c := range 256 {
-				b[i] = byte(c)
-				if got, want := plainText(b), byByte(b); got != want {
-					t.Fatalf("plainText(%q) = %v, want %v", b, got, want)
+				for i := range w {
+					w[i] = byte(fill)
+				}
+				w[p] = byte(c)
+				got := unplain(binary.LittleEndian.Uint64(w[:]))
+				for i, b := range w {
+					if flagged := got>>(8*i)&0xff == 0x80; flagged != special(b) {
+						t.Fatalf("unplain(% x): byte %d (%#x) flagged %v", w, i, b, flagged)
+					}
+				}
+				if got&^0x8080808080808080 != 0 {
+					t.Fatalf("unplain(% x) = %#x: bits besides the high ones", w, got)
 				}
 			}
-			b[i] = 'a'
+		}
+	}
+}
+
+// TestShapeWords checks the words a shape reads bodies by: each mask
+// covers exactly the texts, also in the last word, which overlaps the one
+// before when the answer's length is no multiple of eight.
+func TestShapeWords(t *testing.T) {
+	for _, body := range []string{memoAnswer, `{"error":0,"id":"1"}`, `{"error":0}`, `{"a":"b"}`, `{"x":"12345678"}`, `{"e":0}`} {
+		sh := newSuccessShape([]byte(body))
+		if len(body) < 8 {
+			if len(sh.words) != 0 {
+				t.Errorf("%s: %d words for a body under eight bytes", body, len(sh.words))
+			}
+			continue
+		}
+		if want := (len(body) + 7) / 8; len(sh.words) != want || len(sh.masks) != want {
+			t.Fatalf("%s: %d words, %d masks, want %d", body, len(sh.words), len(sh.masks), want)
+		}
+		inText := make([]bool, len(body))
+		for _, tx := range sh.texts {
+			for i := tx[0]; i < tx[1]; i++ {
+				inText[i] = true
+			}
+		}
+		for k := range sh.words {
+			off := min(8*k, len(body)-8)
+			if sh.words[k] != binary.LittleEndian.Uint64([]byte(body[off:])) {
+				t.Errorf("%s: word %d is not the bytes at %d", body, k, off)
+			}
+			for i := range 8 {
+				if inMask := sh.masks[k]>>(8*i)&0xff == 0xff; inMask != inText[off+i] {
+					t.Errorf("%s: byte %d: in the mask %v, in a text %v", body, off+i, inMask, inText[off+i])
+				}
+			}
 		}
 	}
 }
