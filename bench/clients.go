@@ -118,6 +118,17 @@ var Variants = []Variant{
 	{Name: "bare+opaque-body", Control: true, New: func(b http.RoundTripper, _ trace.TracerProvider) http.RoundTripper {
 		return hiddenBody{b}
 	}},
+	{Name: "bare+pass-through", Control: true, New: func(b http.RoundTripper, _ trace.TracerProvider) http.RoundTripper {
+		return passThrough{b}
+	}},
+}
+
+// passThrough is the control of a layer: a RoundTripper that only calls the
+// bare transport. It shows what any wrapper costs before it does anything.
+type passThrough struct{ base http.RoundTripper }
+
+func (p passThrough) RoundTrip(req *http.Request) (*http.Response, error) {
+	return p.base.RoundTrip(req)
 }
 
 // hiddenBody is the control of the happy path: the bare transport, with
