@@ -192,16 +192,17 @@ func (c *call) record(r *result) {
 // limit let through uses up none of the rule's attempts, for up to
 // MaxAttempts-1 such answers: a call makes at most 2×MaxAttempts-1 sends.
 func (c *call) judge(r *result) decision {
-	if r.out.Class != ClassTransient { // only the outcome decides a class never retried
+	switch r.out.Class {
+	case ClassSuccess, ClassPermanent, ClassAccount: // never retried: the outcome alone decides
 		return decide(decideInput{out: &r.out})
 	}
 	out, rule := &r.out, r.rule
-	if c.limited && throttle(out, rule) && c.refusals < rule.MaxAttempts-1 {
+	if c.limited && throttle(out, rule) && out.Class == ClassTransient && c.refusals < rule.MaxAttempts-1 {
 		c.refusals++ // the account's cap refused a send its limit let through
 	}
 	counted := c.attempts - c.refusals
 	in := decideInput{out: out, rule: rule, attempt: counted, maxRA: c.t.policy.MaxRetryAfter, timeLeft: -1}
-	if !out.Canceled && counted < rule.MaxAttempts {
+	if out.Class == ClassTransient && !out.Canceled && counted < rule.MaxAttempts {
 		in.resendSafe = c.safety.safe(c.req, &c.body, out, c.t.policy.MaxRequestBodyBytes)
 		in.queue = throttle(out, rule) && c.queueable()
 		in.backoff = c.retry.next(rule.Backoff)

@@ -1,6 +1,8 @@
 package resilient
 
 import (
+	"log/slog"
+	"net/http"
 	"testing"
 	"time"
 
@@ -134,5 +136,52 @@ func TestRuleInheritsPolicyFieldByField(t *testing.T) {
 		if got := rs.forCode(tt.code); got != tt.want {
 			t.Errorf("code %d: rule %+v, want %+v", tt.code, got, tt.want)
 		}
+	}
+}
+
+// TestJudgeEveryClass holds the decision on one answer to its class, for
+// every class a rule may name, also one outside the table: only a transient
+// outcome is retried, a class never retried gives its own reason, and a class
+// outside the table is never retried and counts as unsafe to resend, not as
+// out of attempts.
+func TestJudgeEveryClass(t *testing.T) {
+	tests := []struct {
+		class      Class
+		wantSends  int
+		wantReason string // of the "gave up" record; "" for none
+	}{
+		{ClassSuccess, 1, ""},
+		{ClassTransient, 3, "attempts"},
+		{ClassPermanent, 1, "permanent"},
+		{ClassAccount, 1, "account"},
+		{Class(4), 1, "unsafe"},
+		{Class(-1), 1, "unsafe"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.class.String(), func(t *testing.T) {
+			h := &recordingHandler{level: slog.LevelDebug}
+			sends := 0
+			base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				sends++
+				return response(200, `{"error":7,"errorDescription":"x"}`), nil
+			})
+			rt := NewTransport(base, withClock(newFakeClock()), WithLogger(slog.New(h)),
+				WithCodeRule(7, Rule{Class: tt.class, MaxAttempts: 3, Backoff: Backoff{Initial: time.Nanosecond, Max: time.Nanosecond}}))
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "https://api.test/rest/common/balance", nil)
+			resp, err := rt.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			readAll(t, resp)
+			reason := ""
+			for _, r := range h.records() {
+				if r.msg == "gave up" {
+					reason = r.attrs["resilient.reason"]
+				}
+			}
+			if sends != tt.wantSends || reason != tt.wantReason {
+				t.Errorf("%d sends, gave up for %q; want %d, %q", sends, reason, tt.wantSends, tt.wantReason)
+			}
+		})
 	}
 }
