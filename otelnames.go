@@ -114,7 +114,7 @@ var operations = func() map[string]string {
 // urlCache is empty and ready; it is safe for concurrent use.
 type urlCache struct {
 	last   atomic.Pointer[cachedURL]
-	misses atomic.Uint32
+	misses missCount
 }
 
 // cachedURL is a URL with nothing to redact, by the parts that make it, and
@@ -132,7 +132,7 @@ func (c *urlCache) full(u *url.URL) string {
 		return e.full
 	}
 	full := u.String()
-	if c.misses.Add(1)%8 == 1 {
+	if c.misses.replaces() {
 		c.last.Store(&cachedURL{scheme: u.Scheme, host: u.Host, path: u.Path, full: full})
 	}
 	return full

@@ -17,8 +17,17 @@ import (
 // ready; it is safe for concurrent use.
 type successMemo struct {
 	last   atomic.Pointer[successShape]
-	misses atomic.Uint32
+	misses missCount
 }
+
+// missCount decides when a memo's miss takes the place of what the memo
+// remembers: every eighth, so that a value seen now and then does not push
+// out the one seen most. The zero missCount is ready; it is safe for
+// concurrent use.
+type missCount struct{ n atomic.Uint32 }
+
+// replaces counts a miss and reports whether it takes the place.
+func (c *missCount) replaces() bool { return c.n.Add(1)%8 == 1 }
 
 // maxShapeBody bounds the answers the memo takes the shape of.
 const maxShapeBody = 512
@@ -46,7 +55,7 @@ func (m *successMemo) success(body []byte) bool {
 	if !quickSuccess(body) {
 		return false
 	}
-	if len(body) <= maxShapeBody && m.misses.Add(1)%8 == 1 {
+	if len(body) <= maxShapeBody && m.misses.replaces() {
 		m.last.Store(newSuccessShape(body))
 	}
 	return true
@@ -114,7 +123,7 @@ func (sh *successShape) searched(body []byte) bool {
 	pos, from := 0, 0
 	for _, t := range sh.texts {
 		lit := sh.body[from:t[0]] // through the text's opening quote
-		if len(body)-pos < len(lit) || string(body[pos:pos+len(lit)]) != string(lit) {
+		if !has(body, pos, lit) {
 			return false
 		}
 		pos += len(lit)
@@ -186,7 +195,7 @@ func textEnd(b []byte, i int) int { return scanString(b, i, true) }
 // concurrent use, and the shape it holds never changes once stored.
 type itemMemo struct {
 	last   atomic.Pointer[itemShape]
-	misses atomic.Uint32
+	misses missCount
 }
 
 // load returns the shape remembered, or the zero shape, which matches
@@ -205,7 +214,7 @@ const maxShapeItem = 1024
 
 // missed offers the shape of a first element read in full, of n bytes.
 func (m *itemMemo) missed(sh *itemShape, n int) {
-	if m != nil && sh.ok && n <= maxShapeItem && m.misses.Add(1)%8 == 1 {
+	if m != nil && sh.ok && n <= maxShapeItem && m.misses.replaces() {
 		m.last.Store(sh.clone())
 	}
 }

@@ -118,8 +118,8 @@ func TestSuccessMemo(t *testing.T) {
 		if got := m.success(st.body); got != st.want || got != quickSuccess(st.body) {
 			t.Fatalf("step %d: success(%s) = %v, want %v", i, st.body, got, st.want)
 		}
-		if sh := m.last.Load(); sh == nil || string(sh.body) != string(st.shapeOf) || m.misses.Load() != st.wantMiss {
-			t.Fatalf("step %d: the memo holds %q after %d misses, want %q after %d", i, sh.body, m.misses.Load(), st.shapeOf, st.wantMiss)
+		if sh := m.last.Load(); sh == nil || string(sh.body) != string(st.shapeOf) || m.misses.n.Load() != st.wantMiss {
+			t.Fatalf("step %d: the memo holds %q after %d misses, want %q after %d", i, sh.body, m.misses.n.Load(), st.shapeOf, st.wantMiss)
 		}
 	}
 	var none *successMemo
@@ -314,8 +314,8 @@ func TestItemMemo(t *testing.T) {
 		}
 		clear(body) // the memo holds no byte of the answer
 		sh := m.last.Load()
-		if sh == nil || string(sh.lits[0]) != st.lit0 || m.misses.Load() != st.wantMiss {
-			t.Fatalf("step %d: the memo holds %q after %d misses, want %q after %d", i, sh.lits[0], m.misses.Load(), st.lit0, st.wantMiss)
+		if sh == nil || string(sh.lits[0]) != st.lit0 || m.misses.n.Load() != st.wantMiss {
+			t.Fatalf("step %d: the memo holds %q after %d misses, want %q after %d", i, sh.lits[0], m.misses.n.Load(), st.lit0, st.wantMiss)
 		}
 	}
 	var none *itemMemo
