@@ -60,20 +60,8 @@ func (rs *ruleSet) finish(p Policy) {
 // the rules.
 func (rs *ruleSet) noteWaits() {
 	rs.waits = [len(rs.waits)]uint64{}
-	if r0 := rs.forCode(0); r0.Class != ClassSuccess || r0.Duplicate {
-		return
-	}
-	var byClass [ClassAccount + 1]Rule // a status without a rule of its own has its class's
-	for c := range byClass {
-		byClass[c] = rs.forClass(Class(c))
-	}
 	for status := range 64 * len(rs.waits) {
-		r, ok := rs.statuses[status]
-		if !ok {
-			c, _ := classifyStatus(status)
-			r = byClass[c]
-		}
-		if r.Class == ClassSuccess && !r.Duplicate {
+		if rs.mayWaitAt(status) {
 			rs.waits[status/64] |= 1 << (status % 64)
 		}
 	}
