@@ -12,12 +12,13 @@ import (
 
 // plainBody returns the body to classify: data itself, or, for an answer
 // that net/http left compressed (the caller asked for an encoding itself),
-// its bounded decompression. The bytes handed back stay as they came. It
-// returns data when the encoding is unknown or does not decode.
-func plainBody(resp *http.Response, data []byte, limit int64) []byte {
+// its bounded decompression, a copy, with decoded set. The bytes handed back
+// stay as they came. It returns data when the encoding is unknown or does
+// not decode.
+func plainBody(resp *http.Response, data []byte, limit int64) (plain []byte, decoded bool) {
 	v := resp.Header["Content-Encoding"]
 	if len(v) == 0 || resp.Uncompressed {
-		return data
+		return data, false
 	}
 	enc := strings.ToLower(strings.TrimSpace(v[0]))
 	var r io.Reader
@@ -30,14 +31,14 @@ func plainBody(resp *http.Response, data []byte, limit int64) []byte {
 			r, err = flate.NewReader(bytes.NewReader(data)), nil
 		}
 	default:
-		return data
+		return data, false
 	}
 	if err != nil {
-		return data
+		return data, false
 	}
-	plain, err := io.ReadAll(io.LimitReader(r, limit+1))
+	plain, err = io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil || int64(len(plain)) > limit {
-		return data
+		return data, false
 	}
-	return plain
+	return plain, true
 }

@@ -88,9 +88,7 @@ func (t *Transport) exchange(ctx context.Context, r *http.Request, res *result) 
 	rb, data, partial, rerr := readBody(resp, t.policy.MaxBodyBytes, new(responseBody))
 	decoded := false // data are a copy, not the bytes rb hands back
 	if !partial {
-		raw := data
-		data = plainBody(resp, data, t.policy.MaxBodyBytes)
-		decoded = len(data) != len(raw) || len(data) > 0 && &data[0] != &raw[0]
+		data, decoded = plainBody(resp, data, t.policy.MaxBodyBytes)
 	}
 	out, rule := t.rules.classifyResponse(resp.StatusCode, data, partial)
 	out.RetryAfter = retryAfter(resp.Header, t.clock)
